@@ -1,0 +1,245 @@
+//! `ledger-bench` measures the store and prints one JSON line per measurement. It never asserts
+//! a timing: numbers are for people and for `BENCHMARKS.md`.
+//!
+//! ```sh
+//! cargo run --release -p ledger-bench -- append --backend sqlite --clients 64
+//! cargo run --release -p ledger-bench -- batch --backend postgres
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use ledger_store::{AppendRequest, EventStore, ExpectedVersion, NewEvent, StreamName};
+use serde_json::json;
+use sqlx::Connection;
+
+#[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    bench: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// Concurrent single-event appends through the group-commit writer, fsync on.
+    Append {
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
+        /// Concurrent clients; repeat the flag to measure several counts in one run.
+        #[arg(long, default_values_t = vec![1, 8, 64])]
+        clients: Vec<usize>,
+        /// Events per measurement.
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+    },
+    /// One client appending big batches (one append call of `--batch` events each).
+    Batch {
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
+        #[arg(long, default_value_t = 200_000)]
+        events: usize,
+        #[arg(long, default_value_t = 10_000)]
+        batch: usize,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A database that exists for one measurement: a temp SQLite file, or a fresh database on the
+/// server of `BENCH_DATABASE_URL` (default: the local test server), dropped afterwards.
+struct Scratch {
+    url: String,
+    cleanup: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Scratch {
+    async fn new(backend: Backend) -> anyhow::Result<Scratch> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                Ok(Scratch {
+                    url,
+                    cleanup: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin = std::env::var("BENCH_DATABASE_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+                let name = format!("ledger_bench_{}", uuid::Uuid::new_v4().simple());
+                let mut c = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .context("connecting to BENCH_DATABASE_URL")?;
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut c)
+                    .await?;
+                let (base, _) = admin
+                    .rsplit_once('/')
+                    .context("database url without a path")?;
+                let url = format!("{base}/{name}");
+                Ok(Scratch {
+                    url,
+                    cleanup: Some((admin, name)),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    async fn drop_database(self) -> anyhow::Result<()> {
+        if let Some((admin, name)) = self.cleanup {
+            let mut c = sqlx::PgConnection::connect(&admin).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+fn event(i: usize) -> NewEvent {
+    NewEvent {
+        event_id: uuid::Uuid::new_v4(),
+        kind: "PaymentReceived".to_owned(),
+        schema_version: 1,
+        occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(),
+        recorded_by: "bench".to_owned(),
+        source_ref: None,
+        payload: format!(
+            r#"{{"sponsorship_id":"s-{}","amount":"1000000","months":["2023-01"]}}"#,
+            i % 1000
+        ),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> u128 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)].as_micros()
+}
+
+async fn append(backend: Backend, clients: usize, events: usize) -> anyhow::Result<()> {
+    let scratch = Scratch::new(backend).await?;
+    let store = Arc::new(EventStore::open(&scratch.url).await?);
+    let per_client = events / clients.max(1);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let stream = StreamName::parse(format!("client-{c}"))?;
+                let mut latencies = Vec::with_capacity(per_client);
+                for i in 0..per_client {
+                    let t = Instant::now();
+                    store
+                        .append(AppendRequest::single(
+                            stream.clone(),
+                            ExpectedVersion::Any,
+                            vec![event(i)],
+                        ))
+                        .await?;
+                    latencies.push(t.elapsed());
+                }
+                anyhow::Ok(latencies)
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(events);
+    for t in tasks {
+        latencies.extend(t.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    latencies.sort_unstable();
+    let stats = store.writer_stats();
+    store.close().await;
+    println!(
+        "{}",
+        json!({
+            "bench": "append_single_event_concurrent",
+            "backend": backend.name(),
+            "clients": clients,
+            "events": latencies.len(),
+            "seconds": (seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (latencies.len() as f64 / seconds).round(),
+            "p50_us": percentile(&latencies, 0.50),
+            "p99_us": percentile(&latencies, 0.99),
+            "transactions": stats.transactions,
+            "events_per_transaction": (stats.events as f64 / stats.transactions.max(1) as f64 * 10.0).round() / 10.0,
+        })
+    );
+    scratch.drop_database().await
+}
+
+async fn batch(backend: Backend, events: usize, batch: usize) -> anyhow::Result<()> {
+    let scratch = Scratch::new(backend).await?;
+    let store = EventStore::open(&scratch.url).await?;
+    let stream = StreamName::parse("bulk")?;
+    let started = Instant::now();
+    let mut written = 0;
+    while written < events {
+        let n = batch.min(events - written);
+        let chunk = (written..written + n).map(event).collect();
+        store
+            .append(AppendRequest::single(
+                stream.clone(),
+                ExpectedVersion::Any,
+                chunk,
+            ))
+            .await?;
+        written += n;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    store.close().await;
+    println!(
+        "{}",
+        json!({
+            "bench": "append_big_batches",
+            "backend": backend.name(),
+            "events": written,
+            "events_per_append": batch,
+            "seconds": (seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (written as f64 / seconds).round(),
+        })
+    );
+    scratch.drop_database().await
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().bench {
+        Bench::Append {
+            backend,
+            clients,
+            events,
+        } => {
+            for c in clients {
+                append(backend, c, events).await?;
+            }
+        }
+        Bench::Batch {
+            backend,
+            events,
+            batch,
+        } => self::batch(backend, events, batch).await?,
+    }
+    Ok(())
+}

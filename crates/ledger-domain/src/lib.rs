@@ -1,0 +1,1 @@
+//! The welfare domain: events, rules and projections (being built).

@@ -1,0 +1,146 @@
+//! The one trait both backends implement, and the row shape they share.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate};
+use uuid::Uuid;
+
+use crate::error::{AppendError, StoreError};
+use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
+use crate::plan::Row;
+
+/// A durable home for the log. Implementations commit a whole batch in one transaction,
+/// serialised against every other writer of the same database (other processes included).
+#[async_trait]
+pub trait StorageBackend: Send + Sync + 'static {
+    /// Plans and commits `requests` in one transaction. The outer error means nothing of the
+    /// batch was written; an inner error refuses that request alone.
+    async fn commit_batch(
+        &self,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError>;
+
+    /// Up to `limit` events with position > `after_position`, in order.
+    async fn read_page(
+        &self,
+        after_position: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Events of one stream with version ≥ `from_version`, in order.
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The stored head row.
+    async fn head(&self) -> Result<Head, StoreError>;
+
+    /// Closes the connections once in-flight work is done.
+    async fn close(&self);
+}
+
+/// Column list shared by every SELECT of whole events, in [`RawEvent`]'s order.
+pub(crate) const EVENT_COLUMNS: &str = "position, stream, stream_version, event_id, kind, \
+     schema_version, occurred_on, recorded_at, recorded_by, source_ref, payload, hash";
+
+/// A stored event as the driver decodes it, before range checks.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawEvent {
+    position: i64,
+    stream: String,
+    stream_version: i64,
+    event_id: Uuid,
+    kind: String,
+    schema_version: i64,
+    occurred_on: NaiveDate,
+    recorded_at: i64,
+    recorded_by: String,
+    source_ref: Option<String>,
+    payload: String,
+    hash: Vec<u8>,
+}
+
+impl RawEvent {
+    pub(crate) fn into_row(self) -> Result<Row, StoreError> {
+        let position = u64::try_from(self.position).unwrap_or(0);
+        let corrupt = |reason: &str| StoreError::Corrupt {
+            position,
+            reason: reason.to_owned(),
+        };
+        let hash: [u8; 32] = self
+            .hash
+            .as_slice()
+            .try_into()
+            .map_err(|_| corrupt("hash is not 32 bytes"))?;
+        Ok(Row {
+            position,
+            stream: self.stream,
+            stream_version: u64::try_from(self.stream_version)
+                .map_err(|_| corrupt("negative stream version"))?,
+            event_id: self.event_id,
+            kind: self.kind,
+            schema_version: u32::try_from(self.schema_version)
+                .map_err(|_| corrupt("schema version out of range"))?,
+            occurred_on: self.occurred_on,
+            recorded_at_micros: self.recorded_at,
+            recorded_by: self.recorded_by,
+            source_ref: self.source_ref,
+            payload: self.payload,
+            hash,
+        })
+    }
+
+    pub(crate) fn into_recorded(self) -> Result<RecordedEvent, StoreError> {
+        let row = self.into_row()?;
+        let recorded_at =
+            DateTime::from_timestamp_micros(row.recorded_at_micros).ok_or(StoreError::Corrupt {
+                position: row.position,
+                reason: "recorded_at out of range".to_owned(),
+            })?;
+        Ok(RecordedEvent {
+            position: row.position,
+            stream: row.stream,
+            stream_version: row.stream_version,
+            event_id: row.event_id,
+            kind: row.kind,
+            schema_version: row.schema_version,
+            occurred_on: row.occurred_on,
+            recorded_at,
+            recorded_by: row.recorded_by,
+            source_ref: row.source_ref,
+            payload: row.payload,
+            hash: row.hash,
+        })
+    }
+}
+
+/// Reads the head row's three columns.
+pub(crate) fn head_from_parts(
+    position: i64,
+    hash: Vec<u8>,
+    recorded_at: i64,
+) -> Result<Head, StoreError> {
+    let position = u64::try_from(position).map_err(|_| StoreError::Corrupt {
+        position: 0,
+        reason: "head position is negative".to_owned(),
+    })?;
+    let hash = hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| StoreError::Corrupt {
+            position,
+            reason: "head hash is not 32 bytes".to_owned(),
+        })?;
+    Ok(Head {
+        position,
+        hash,
+        recorded_at_micros: recorded_at,
+    })
+}
+
+/// Positions and versions are u64 in Rust and BIGINT in SQL; the writer never comes near 2^63.
+pub(crate) fn to_sql_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

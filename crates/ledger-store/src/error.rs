@@ -1,0 +1,78 @@
+//! The store's errors: what a caller did wrong (`ValidationError`), why an append was refused
+//! (`AppendError`), and what went wrong underneath (`StoreError`).
+
+use std::sync::Arc;
+
+use uuid::Uuid;
+
+use crate::model::ExpectedVersion;
+
+/// The request itself is malformed; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidationError {
+    #[error("the append holds no events")]
+    EmptyAppend,
+    #[error("stream {stream} is listed with no events")]
+    EmptyStream { stream: String },
+    #[error("stream {stream} appears twice in one append")]
+    DuplicateStream { stream: String },
+    #[error("invalid stream name {name:?}: {reason}")]
+    InvalidStreamName { name: String, reason: &'static str },
+    #[error("{count} events in one append; at most {max} are allowed")]
+    TooManyEvents { count: usize, max: usize },
+    #[error("{count} streams in one append; at most {max} are allowed")]
+    TooManyStreams { count: usize, max: usize },
+    #[error("event {event_id} appears twice in one append")]
+    DuplicateEventId { event_id: Uuid },
+    #[error("event {event_id}: payload is not valid JSON: {reason}")]
+    PayloadNotJson { event_id: Uuid, reason: String },
+    #[error("event {event_id}: payload must be a JSON object")]
+    PayloadNotObject { event_id: Uuid },
+    #[error("event {event_id}: payload is {bytes} bytes; at most {max} are allowed")]
+    PayloadTooLarge {
+        event_id: Uuid,
+        bytes: usize,
+        max: usize,
+    },
+    #[error("event {event_id}: {field} {reason}")]
+    InvalidField {
+        event_id: Uuid,
+        field: &'static str,
+        reason: &'static str,
+    },
+}
+
+/// Why an append did not land. Every variant means nothing of that request was written.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppendError {
+    #[error("version conflict on stream {stream}: expected {expected}, actual {actual}")]
+    Conflict {
+        stream: String,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+    #[error("event {event_id} was already recorded with different content")]
+    IdempotencyMismatch { event_id: Uuid },
+    #[error("event {event_id} was already recorded but other events of this append were not; a retry must resend the original append unchanged")]
+    PartialRetry { event_id: Uuid },
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The batch's transaction failed; the cause is logged by the writer.
+    #[error("storage failure: {0}")]
+    Storage(Arc<StoreError>),
+    #[error("the ledger writer has shut down")]
+    Closed,
+}
+
+/// A failure of the database or of the log's integrity.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    #[error("stored event at position {position} cannot be read: {reason}")]
+    Corrupt { position: u64, reason: String },
+}

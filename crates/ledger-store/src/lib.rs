@@ -1,0 +1,29 @@
+//! `ledger-store` owns the durable, append-only event log: streams, positions, versions and
+//! the SHA-256 hash chain. It knows SQL and nothing of welfare.
+//!
+//! One trait ([`StorageBackend`]) with two implementations, SQLite (the embedded default) and
+//! PostgreSQL (the server backend), and one façade ([`EventStore`]) that routes every append
+//! through a single group-commit writer task.
+
+mod backend;
+mod error;
+mod hash;
+pub mod limits;
+mod model;
+mod plan;
+mod postgres;
+mod sqlite;
+mod store;
+mod verify;
+mod writer;
+
+pub use backend::StorageBackend;
+pub use error::{AppendError, StoreError, ValidationError};
+pub use hash::{chain_hash, GENESIS_HASH};
+pub use model::{
+    AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, NewEvent, RecordedEvent,
+    StreamAppend, StreamName,
+};
+pub use store::EventStore;
+pub use verify::{VerifyFailure, VerifyReport};
+pub use writer::WriterStats;

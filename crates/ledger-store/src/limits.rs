@@ -1,0 +1,37 @@
+//! Every limit of the store, named, with the reason it has the value it has.
+
+/// Largest payload of one event. Events describe one fact about one entity; anything larger is
+/// a document, which belongs in a document store with its hash in `source_ref`.
+pub const PAYLOAD_BYTES_MAX: usize = 64 * 1024;
+
+/// Most events in one append call. Bounds the memory and the time one transaction holds the
+/// writer; importers split larger files into several calls.
+pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
+
+/// Most streams one append call may touch. A domain decision touches a handful of entities.
+pub const STREAMS_PER_APPEND_MAX: usize = 64;
+
+/// Longest stream name, kind, actor and source reference, in bytes.
+pub const STREAM_NAME_BYTES_MAX: usize = 128;
+pub const KIND_BYTES_MAX: usize = 64;
+pub const RECORDED_BY_BYTES_MAX: usize = 128;
+pub const SOURCE_REF_BYTES_MAX: usize = 256;
+
+/// Most append requests the writer folds into one transaction. Large enough that 64 concurrent
+/// clients share one fsync, small enough that one batch's latency stays low.
+pub const BATCH_REQUESTS_MAX: usize = 512;
+
+/// Most events the writer folds into one transaction across requests.
+pub const BATCH_EVENTS_MAX: usize = 20_000;
+
+/// Requests waiting for the writer before `append` callers wait for room (back-pressure).
+pub const WRITER_QUEUE_MAX: usize = 4_096;
+
+/// Rows per page when reading the log in order: bounds memory of `read_all` and `verify`.
+pub const READ_PAGE_ROWS: u32 = 2_000;
+
+/// How long a SQLite connection waits for another process's write lock before failing.
+pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+
+/// Connections in each pool. Reads are short and the writer holds one connection.
+pub const POOL_CONNECTIONS_MAX: u32 = 8;

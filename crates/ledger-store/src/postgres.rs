@@ -1,0 +1,196 @@
+//! The PostgreSQL backend: every write transaction locks the head row (`FOR UPDATE`), so that
+//! several server processes on one database keep positions gapless and the chain whole.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
+use uuid::Uuid;
+
+use crate::backend::{head_from_parts, to_sql_int, RawEvent, StorageBackend, EVENT_COLUMNS};
+use crate::error::{AppendError, StoreError};
+use crate::limits::POOL_CONNECTIONS_MAX;
+use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
+use crate::plan::{lookups, plan_batch, BatchFacts, Row};
+
+/// PostgreSQL allows 65,535 bound parameters per statement; 12 columns × 4,000 rows stays below.
+const INSERT_ROWS_PER_STATEMENT: usize = 4_000;
+/// Ids or stream names per `IN (…)` lookup, well below the variable limit.
+const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
+
+pub(crate) struct PostgresBackend {
+    pool: PgPool,
+}
+
+impl PostgresBackend {
+    pub(crate) async fn open(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_CONNECTIONS_MAX)
+            .connect(url)
+            .await?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&pool)
+            .await?;
+        Ok(PostgresBackend { pool })
+    }
+
+    async fn facts(
+        tx: &mut Transaction<'static, Postgres>,
+        requests: &[&AppendRequest],
+    ) -> Result<BatchFacts, StoreError> {
+        let row = sqlx::query(
+            "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE",
+        )
+        .fetch_one(&mut **tx)
+        .await?;
+        let head = head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
+        let (streams, ids) = lookups(requests);
+        let mut versions = HashMap::with_capacity(streams.len());
+        for chunk in streams.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Postgres>::new(
+                "SELECT stream, MAX(stream_version) FROM events WHERE stream IN (",
+            );
+            let mut list = q.separated(", ");
+            for s in chunk {
+                list.push_bind(s.as_str());
+            }
+            q.push(") GROUP BY stream");
+            for row in q.build().fetch_all(&mut **tx).await? {
+                let version: i64 = row.try_get(1)?;
+                versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
+            }
+        }
+        let existing = Self::existing(tx, &ids).await?;
+        Ok(BatchFacts {
+            head,
+            versions,
+            existing,
+        })
+    }
+
+    async fn existing(
+        tx: &mut Transaction<'static, Postgres>,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Row>, StoreError> {
+        let mut existing = HashMap::new();
+        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Postgres>::new(format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE event_id IN ("
+            ));
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut **tx).await? {
+                let row = raw.into_row()?;
+                existing.insert(row.event_id, row);
+            }
+        }
+        Ok(existing)
+    }
+
+    async fn insert(
+        tx: &mut Transaction<'static, Postgres>,
+        rows: &[Row],
+        head: &Head,
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::<Postgres>::new(format!("INSERT INTO events ({EVENT_COLUMNS}) "));
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(to_sql_int(r.position))
+                    .push_bind(r.stream.as_str())
+                    .push_bind(to_sql_int(r.stream_version))
+                    .push_bind(r.event_id)
+                    .push_bind(r.kind.as_str())
+                    .push_bind(i64::from(r.schema_version))
+                    .push_bind(r.occurred_on)
+                    .push_bind(r.recorded_at_micros)
+                    .push_bind(r.recorded_by.as_str())
+                    .push_bind(r.source_ref.as_deref())
+                    .push_bind(r.payload.as_str())
+                    .push_bind(&r.hash[..]);
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        sqlx::query(
+            "UPDATE ledger_head SET position = $1, hash = $2, recorded_at = $3 WHERE id = 1",
+        )
+        .bind(to_sql_int(head.position))
+        .bind(&head.hash[..])
+        .bind(head.recorded_at_micros)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StorageBackend for PostgresBackend {
+    async fn commit_batch(
+        &self,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let facts = Self::facts(&mut tx, requests).await?;
+        let plan = plan_batch(facts, requests, now_micros);
+        if plan.rows.is_empty() {
+            tx.rollback().await?;
+        } else {
+            Self::insert(&mut tx, &plan.rows, &plan.head).await?;
+            tx.commit().await?;
+        }
+        Ok(plan.outcomes)
+    }
+
+    async fn read_page(
+        &self,
+        after_position: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+        );
+        sqlx::query_as::<_, RawEvent>(&sql)
+            .bind(to_sql_int(after_position))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(RawEvent::into_recorded)
+            .collect()
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE stream = $1 AND stream_version >= $2 \
+             ORDER BY stream_version"
+        );
+        sqlx::query_as::<_, RawEvent>(&sql)
+            .bind(stream)
+            .bind(to_sql_int(from_version))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(RawEvent::into_recorded)
+            .collect()
+    }
+
+    async fn head(&self) -> Result<Head, StoreError> {
+        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

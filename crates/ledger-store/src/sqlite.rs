@@ -1,0 +1,198 @@
+//! The SQLite backend: one file, WAL, `synchronous=FULL`, writes under `BEGIN IMMEDIATE` so that
+//! several processes on one file still serialise on the database's write lock.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool, Transaction};
+use uuid::Uuid;
+
+use crate::backend::{head_from_parts, to_sql_int, RawEvent, StorageBackend, EVENT_COLUMNS};
+use crate::error::{AppendError, StoreError};
+use crate::limits::{POOL_CONNECTIONS_MAX, SQLITE_BUSY_TIMEOUT_MS};
+use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
+use crate::plan::{lookups, plan_batch, BatchFacts, Row};
+
+/// SQLite allows 32,766 bound variables per statement; 12 columns × 1,000 rows stays below.
+const INSERT_ROWS_PER_STATEMENT: usize = 1_000;
+/// Ids or stream names per `IN (…)` lookup, well below the variable limit.
+const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
+
+pub(crate) struct SqliteBackend {
+    pool: SqlitePool,
+}
+
+impl SqliteBackend {
+    pub(crate) async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_millis(SQLITE_BUSY_TIMEOUT_MS))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(POOL_CONNECTIONS_MAX)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../../migrations/sqlite").run(&pool).await?;
+        Ok(SqliteBackend { pool })
+    }
+
+    async fn facts(
+        tx: &mut Transaction<'static, Sqlite>,
+        requests: &[&AppendRequest],
+    ) -> Result<BatchFacts, StoreError> {
+        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut **tx)
+            .await?;
+        let head = head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
+        let (streams, ids) = lookups(requests);
+        let mut versions = HashMap::with_capacity(streams.len());
+        for chunk in streams.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT stream, MAX(stream_version) FROM events WHERE stream IN (",
+            );
+            let mut list = q.separated(", ");
+            for s in chunk {
+                list.push_bind(s.as_str());
+            }
+            q.push(") GROUP BY stream");
+            for row in q.build().fetch_all(&mut **tx).await? {
+                let version: i64 = row.try_get(1)?;
+                versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
+            }
+        }
+        let existing = Self::existing(tx, &ids).await?;
+        Ok(BatchFacts {
+            head,
+            versions,
+            existing,
+        })
+    }
+
+    async fn existing(
+        tx: &mut Transaction<'static, Sqlite>,
+        ids: &[Uuid],
+    ) -> Result<HashMap<Uuid, Row>, StoreError> {
+        let mut existing = HashMap::new();
+        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE event_id IN ("
+            ));
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut **tx).await? {
+                let row = raw.into_row()?;
+                existing.insert(row.event_id, row);
+            }
+        }
+        Ok(existing)
+    }
+
+    async fn insert(
+        tx: &mut Transaction<'static, Sqlite>,
+        rows: &[Row],
+        head: &Head,
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new(format!("INSERT INTO events ({EVENT_COLUMNS}) "));
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(to_sql_int(r.position))
+                    .push_bind(r.stream.as_str())
+                    .push_bind(to_sql_int(r.stream_version))
+                    .push_bind(r.event_id)
+                    .push_bind(r.kind.as_str())
+                    .push_bind(i64::from(r.schema_version))
+                    .push_bind(r.occurred_on)
+                    .push_bind(r.recorded_at_micros)
+                    .push_bind(r.recorded_by.as_str())
+                    .push_bind(r.source_ref.as_deref())
+                    .push_bind(r.payload.as_str())
+                    .push_bind(&r.hash[..]);
+            });
+            q.build().execute(&mut **tx).await?;
+        }
+        sqlx::query("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1")
+            .bind(to_sql_int(head.position))
+            .bind(&head.hash[..])
+            .bind(head.recorded_at_micros)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl StorageBackend for SqliteBackend {
+    async fn commit_batch(
+        &self,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let facts = Self::facts(&mut tx, requests).await?;
+        let plan = plan_batch(facts, requests, now_micros);
+        if plan.rows.is_empty() {
+            tx.rollback().await?;
+        } else {
+            Self::insert(&mut tx, &plan.rows, &plan.head).await?;
+            tx.commit().await?;
+        }
+        Ok(plan.outcomes)
+    }
+
+    async fn read_page(
+        &self,
+        after_position: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?"
+        );
+        sqlx::query_as::<_, RawEvent>(&sql)
+            .bind(to_sql_int(after_position))
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(RawEvent::into_recorded)
+            .collect()
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE stream = ? AND stream_version >= ? \
+             ORDER BY stream_version"
+        );
+        sqlx::query_as::<_, RawEvent>(&sql)
+            .bind(stream)
+            .bind(to_sql_int(from_version))
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(RawEvent::into_recorded)
+            .collect()
+    }
+
+    async fn head(&self) -> Result<Head, StoreError> {
+        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,143 @@
+//! The façade callers use: opens a backend from a URL, validates appends and sends them through
+//! the writer, and reads the log back.
+
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt, TryStreamExt};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::task::JoinHandle;
+
+use crate::backend::StorageBackend;
+use crate::error::{AppendError, StoreError};
+use crate::limits::READ_PAGE_ROWS;
+use crate::model::{AppendRequest, Appended, Head, RecordedEvent, StreamName};
+use crate::plan::validate;
+use crate::postgres::PostgresBackend;
+use crate::sqlite::SqliteBackend;
+use crate::verify::{verify_log, VerifyReport};
+use crate::writer::{self, Counters, Job, WriterStats};
+
+pub struct EventStore {
+    backend: Arc<dyn StorageBackend>,
+    kind: &'static str,
+    /// `None` once closed. Each append clones the sender, so appends already under way finish
+    /// even while the store is closing.
+    sender: std::sync::RwLock<Option<mpsc::Sender<Job>>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+    counters: Arc<Counters>,
+}
+
+impl EventStore {
+    /// Opens (creating if needed) and migrates the ledger at `url`: `sqlite://PATH` or
+    /// `postgres://…`.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let (backend, kind): (Arc<dyn StorageBackend>, _) = if url.starts_with("sqlite:") {
+            (Arc::new(SqliteBackend::open(url).await?), "sqlite")
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Arc::new(PostgresBackend::open(url).await?), "postgres")
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        let counters = Arc::new(Counters::default());
+        let (sender, task) = writer::spawn(backend.clone(), counters.clone());
+        Ok(EventStore {
+            backend,
+            kind,
+            sender: std::sync::RwLock::new(Some(sender)),
+            writer: Mutex::new(Some(task)),
+            counters,
+        })
+    }
+
+    /// "sqlite" or "postgres".
+    pub fn backend_kind(&self) -> &'static str {
+        self.kind
+    }
+
+    /// How many transactions, requests and events the writer has committed.
+    pub fn writer_stats(&self) -> WriterStats {
+        self.counters.snapshot()
+    }
+
+    /// Appends atomically: every event of every stream, or nothing.
+    pub async fn append(&self, request: AppendRequest) -> Result<Appended, AppendError> {
+        validate(&request)?;
+        let sender = match self.sender.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+        .ok_or(AppendError::Closed)?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Job { request, reply })
+            .await
+            .map_err(|_| AppendError::Closed)?;
+        answer.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// Every event from `from_position` (inclusive) on, in order, read page by page so memory
+    /// stays bounded however long the log is.
+    pub fn read_all(
+        &self,
+        from_position: u64,
+    ) -> impl Stream<Item = Result<RecordedEvent, StoreError>> + Send + 'static {
+        let backend = self.backend.clone();
+        futures::stream::try_unfold(from_position.saturating_sub(1), move |after| {
+            let backend = backend.clone();
+            async move {
+                let page = backend.read_page(after, READ_PAGE_ROWS).await?;
+                let Some(last) = page.last() else {
+                    return Ok::<_, StoreError>(None);
+                };
+                let next = last.position;
+                Ok(Some((futures::stream::iter(page).map(Ok), next)))
+            }
+        })
+        .try_flatten()
+    }
+
+    /// Up to `limit` events after `after_position`: one page, for cursors.
+    pub async fn read_page(
+        &self,
+        after_position: u64,
+        limit: u32,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.backend.read_page(after_position, limit).await
+    }
+
+    /// The events of one stream from `from_version` (inclusive; versions start at 1).
+    pub async fn read_stream(
+        &self,
+        stream: &StreamName,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.backend
+            .read_stream(stream.as_str(), from_version)
+            .await
+    }
+
+    /// The last position and its hash.
+    pub async fn head(&self) -> Result<Head, StoreError> {
+        self.backend.head().await
+    }
+
+    /// Recomputes the whole chain from the stored bytes.
+    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+        verify_log(self.backend.as_ref()).await
+    }
+
+    /// Stops taking appends, lets the writer commit and answer what it has queued, then closes
+    /// the connections.
+    pub async fn close(&self) {
+        match self.sender.write() {
+            Ok(mut guard) => guard.take(),
+            Err(poisoned) => poisoned.into_inner().take(),
+        };
+        if let Some(task) = self.writer.lock().await.take() {
+            if let Err(error) = task.await {
+                tracing::error!(%error, "the ledger writer ended abnormally");
+            }
+        }
+        self.backend.close().await;
+    }
+}

@@ -1,0 +1,144 @@
+//! Recomputes the hash chain from the stored bytes and checks every structural invariant of the
+//! log, stopping at the first event that breaks one.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use crate::backend::StorageBackend;
+use crate::error::StoreError;
+use crate::hash::{chain_hash, HashInput, GENESIS_HASH};
+use crate::limits::READ_PAGE_ROWS;
+use crate::model::{Head, RecordedEvent};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VerifyFailure {
+    /// The first position that does not hold.
+    pub position: u64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    pub events_checked: u64,
+    pub head_position: u64,
+    pub head_hash: String,
+    pub failure: Option<VerifyFailure>,
+}
+
+impl VerifyReport {
+    pub fn is_whole(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+struct Chain {
+    previous: Head,
+    stream_versions: HashMap<String, u64>,
+}
+
+impl Chain {
+    fn check(&mut self, e: &RecordedEvent) -> Result<(), String> {
+        let expected_position = self.previous.position + 1;
+        if e.position != expected_position {
+            return Err(format!(
+                "expected position {expected_position}, found {}: the log has a gap",
+                e.position
+            ));
+        }
+        let recorded_at_micros = e.recorded_at.timestamp_micros();
+        if recorded_at_micros < self.previous.recorded_at_micros {
+            return Err("recorded_at is earlier than the previous event's".to_owned());
+        }
+        let version = self.stream_versions.entry(e.stream.clone()).or_insert(0);
+        if e.stream_version != *version + 1 {
+            return Err(format!(
+                "stream {} jumps from version {} to {}",
+                e.stream, version, e.stream_version
+            ));
+        }
+        *version = e.stream_version;
+        let recomputed = chain_hash(
+            &self.previous.hash,
+            &HashInput {
+                position: e.position,
+                stream: &e.stream,
+                stream_version: e.stream_version,
+                event_id: e.event_id,
+                kind: &e.kind,
+                schema_version: e.schema_version,
+                occurred_on: e.occurred_on,
+                recorded_at_micros,
+                recorded_by: &e.recorded_by,
+                source_ref: e.source_ref.as_deref(),
+                payload: &e.payload,
+            },
+        );
+        if recomputed != e.hash {
+            return Err(format!(
+                "stored hash {} differs from the recomputed {}: a field or the payload of this \
+                 event was altered",
+                hex::encode(e.hash),
+                hex::encode(recomputed)
+            ));
+        }
+        self.previous = Head {
+            position: e.position,
+            hash: e.hash,
+            recorded_at_micros,
+        };
+        Ok(())
+    }
+}
+
+pub(crate) async fn verify_log(backend: &dyn StorageBackend) -> Result<VerifyReport, StoreError> {
+    let stored_head = backend.head().await?;
+    let mut chain = Chain {
+        previous: Head {
+            position: 0,
+            hash: GENESIS_HASH,
+            recorded_at_micros: i64::MIN,
+        },
+        stream_versions: HashMap::new(),
+    };
+    let report = |chain: &Chain, failure| VerifyReport {
+        events_checked: chain.previous.position,
+        head_position: stored_head.position,
+        head_hash: stored_head.hash_hex(),
+        failure,
+    };
+    loop {
+        let page = match backend
+            .read_page(chain.previous.position, READ_PAGE_ROWS)
+            .await
+        {
+            Ok(page) => page,
+            Err(StoreError::Corrupt { position, reason }) => {
+                return Ok(report(&chain, Some(VerifyFailure { position, reason })))
+            }
+            Err(other) => return Err(other),
+        };
+        if page.is_empty() {
+            break;
+        }
+        for e in &page {
+            if let Err(reason) = chain.check(e) {
+                let position = e.position.min(chain.previous.position + 1);
+                return Ok(report(&chain, Some(VerifyFailure { position, reason })));
+            }
+        }
+    }
+    let failure = (chain.previous.position != stored_head.position
+        || chain.previous.hash != stored_head.hash)
+        .then(|| VerifyFailure {
+            position: stored_head.position.max(chain.previous.position),
+            reason: format!(
+                "the head row says position {} hash {}, but the log ends at position {} hash {}",
+                stored_head.position,
+                stored_head.hash_hex(),
+                chain.previous.position,
+                hex::encode(chain.previous.hash)
+            ),
+        });
+    Ok(report(&chain, failure))
+}

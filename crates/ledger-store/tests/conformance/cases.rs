@@ -1,0 +1,636 @@
+//! The cases every backend must pass. Each takes a fresh database.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use ledger_store::{
+    AppendError, AppendRequest, ExpectedVersion, StreamAppend, StreamName, ValidationError,
+    GENESIS_HASH,
+};
+
+use crate::helpers::*;
+
+pub async fn appended_events_read_back_with_their_full_envelope(db: &TestDb) {
+    let store = db.open().await;
+    let mut sent = events(3);
+    sent[1].source_ref = None;
+    sent[2].occurred_on = date(2024, 2, 29);
+    let appended = store
+        .append(single(
+            "household-1",
+            ExpectedVersion::NoStream,
+            sent.clone(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(appended.last_position(), 3);
+    assert!(!appended.idempotent_replay);
+    store
+        .append(single("household-2", ExpectedVersion::Any, events(2)))
+        .await
+        .unwrap();
+
+    let read = all(&store).await;
+    assert_eq!(read.len(), 5);
+    assert_gapless(&read);
+    for (got, want) in read.iter().zip(&sent) {
+        assert_eq!(got.event_id, want.event_id);
+        assert_eq!(got.kind, want.kind);
+        assert_eq!(got.schema_version, want.schema_version);
+        assert_eq!(got.occurred_on, want.occurred_on);
+        assert_eq!(got.recorded_by, want.recorded_by);
+        assert_eq!(got.source_ref, want.source_ref);
+        assert_eq!(
+            got.payload, want.payload,
+            "payload bytes are stored exactly"
+        );
+        assert_eq!(got.stream, "household-1");
+    }
+    assert_eq!(
+        read.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        vec![1, 2, 3, 1, 2]
+    );
+    assert!(read
+        .windows(2)
+        .all(|w| w[0].recorded_at <= w[1].recorded_at));
+    let head = store.head().await.unwrap();
+    assert_eq!(head.position, 5);
+    assert_eq!(head.hash, read[4].hash);
+    assert!(store.verify().await.unwrap().is_whole());
+}
+
+pub async fn read_stream_starts_at_the_requested_version(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("child-7", ExpectedVersion::NoStream, events(4)))
+        .await
+        .unwrap();
+    store
+        .append(single("child-8", ExpectedVersion::NoStream, events(1)))
+        .await
+        .unwrap();
+    let from_3 = store.read_stream(&stream("child-7"), 3).await.unwrap();
+    assert_eq!(
+        from_3.iter().map(|e| e.stream_version).collect::<Vec<_>>(),
+        vec![3, 4]
+    );
+    assert!(store
+        .read_stream(&stream("child-9"), 1)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn a_wrong_expected_version_is_a_conflict_that_writes_nothing(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("programme-a", ExpectedVersion::NoStream, events(2)))
+        .await
+        .unwrap();
+    let head = store.head().await.unwrap();
+    for expected in [ExpectedVersion::NoStream, ExpectedVersion::Exact(1)] {
+        let err = store
+            .append(single("programme-a", expected, events(1)))
+            .await
+            .unwrap_err();
+        match err {
+            AppendError::Conflict {
+                stream,
+                expected: e,
+                actual,
+            } => {
+                assert_eq!(stream, "programme-a");
+                assert_eq!(e, expected);
+                assert_eq!(actual, 2);
+            }
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(store.head().await.unwrap(), head);
+    store
+        .append(single("programme-a", ExpectedVersion::Exact(2), events(1)))
+        .await
+        .unwrap();
+}
+
+pub async fn an_expected_version_beyond_the_stream_is_a_conflict(db: &TestDb) {
+    let store = db.open().await;
+    let err = store
+        .append(single("sponsor-1", ExpectedVersion::Exact(9), events(1)))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppendError::Conflict { actual: 0, .. }),
+        "{err:?}"
+    );
+    assert_eq!(store.head().await.unwrap().position, 0);
+}
+
+pub async fn fifty_racing_appends_with_the_same_expected_version_let_exactly_one_win(db: &TestDb) {
+    let store = Arc::new(db.open().await);
+    store
+        .append(single(
+            "programme-race",
+            ExpectedVersion::NoStream,
+            events(1),
+        ))
+        .await
+        .unwrap();
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append(single(
+                        "programme-race",
+                        ExpectedVersion::Exact(1),
+                        events(1),
+                    ))
+                    .await
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => wins += 1,
+            Err(AppendError::Conflict { actual: 2, .. }) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(wins, 1);
+    assert_eq!(store.head().await.unwrap().position, 2);
+}
+
+pub async fn a_multi_stream_append_with_one_bad_version_writes_nothing(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("programme-h", ExpectedVersion::NoStream, events(1)))
+        .await
+        .unwrap();
+    let request = AppendRequest {
+        streams: vec![
+            StreamAppend {
+                stream: stream("household-1"),
+                expected: ExpectedVersion::NoStream,
+                events: events(2),
+            },
+            StreamAppend {
+                stream: stream("programme-h"),
+                expected: ExpectedVersion::Exact(7),
+                events: events(1),
+            },
+        ],
+    };
+    let err = store.append(request.clone()).await.unwrap_err();
+    assert!(matches!(err, AppendError::Conflict { ref stream, .. } if stream == "programme-h"));
+    assert_eq!(store.head().await.unwrap().position, 1);
+    assert!(store
+        .read_stream(&stream("household-1"), 1)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let mut fixed = request;
+    fixed.streams[1].expected = ExpectedVersion::Exact(1);
+    let appended = store.append(fixed).await.unwrap();
+    assert_eq!(appended.events.len(), 3);
+    assert_eq!(appended.last_position(), 4);
+}
+
+pub async fn a_retry_with_the_same_event_ids_returns_the_original_positions(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("a", ExpectedVersion::NoStream, events(1)))
+        .await
+        .unwrap();
+    let request = single("b", ExpectedVersion::NoStream, events(2));
+    let first = store.append(request.clone()).await.unwrap();
+    store
+        .append(single("a", ExpectedVersion::Any, events(1)))
+        .await
+        .unwrap();
+    // The retry's expected version no longer holds; idempotency answers before versions.
+    let retry = store.append(request).await.unwrap();
+    assert!(retry.idempotent_replay);
+    assert_eq!(retry.events, first.events);
+    assert_eq!(store.head().await.unwrap().position, 4);
+}
+
+pub async fn a_retry_of_part_of_an_append_is_refused(db: &TestDb) {
+    let store = db.open().await;
+    let original = events(1);
+    store
+        .append(single("a", ExpectedVersion::Any, original.clone()))
+        .await
+        .unwrap();
+    let mut mixed = original;
+    mixed.extend(events(1));
+    let err = store
+        .append(single("a", ExpectedVersion::Any, mixed))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, AppendError::PartialRetry { .. }), "{err:?}");
+    assert_eq!(store.head().await.unwrap().position, 1);
+}
+
+pub async fn the_same_event_id_with_other_content_is_rejected(db: &TestDb) {
+    let store = db.open().await;
+    let original = events(1);
+    store
+        .append(single("a", ExpectedVersion::Any, original.clone()))
+        .await
+        .unwrap();
+    let mut altered = original.clone();
+    altered[0].payload = r#"{"i":99}"#.to_owned();
+    let err = store
+        .append(single("a", ExpectedVersion::Any, altered))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, AppendError::IdempotencyMismatch { event_id } if event_id == original[0].event_id)
+    );
+    let elsewhere = store
+        .append(single("b", ExpectedVersion::Any, original))
+        .await
+        .unwrap_err();
+    assert!(matches!(elsewhere, AppendError::IdempotencyMismatch { .. }));
+    assert_eq!(store.head().await.unwrap().position, 1);
+}
+
+pub async fn positions_stay_gapless_under_eight_concurrent_writers(db: &TestDb) {
+    let store = Arc::new(db.open().await);
+    let tasks: Vec<_> = (0..8)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..40 {
+                    let n = 1 + (i % 3);
+                    store
+                        .append(single(
+                            &format!("writer-{w}"),
+                            ExpectedVersion::Any,
+                            events(n),
+                        ))
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let read = all(&store).await;
+    assert_eq!(read.len(), 8 * (14 + 13 * 2 + 13 * 3));
+    assert_gapless(&read);
+    assert!(store.verify().await.unwrap().is_whole());
+}
+
+pub async fn two_store_instances_on_one_database_stay_gapless_and_verify(db: &TestDb) {
+    // Two stores have two pools and two writers, as two server processes would.
+    let first = Arc::new(db.open().await);
+    let second = Arc::new(db.open().await);
+    let tasks: Vec<_> = [first.clone(), second.clone()]
+        .into_iter()
+        .enumerate()
+        .flat_map(|(s, store)| {
+            (0..4).map(move |w| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    for _ in 0..25 {
+                        store
+                            .append(single(
+                                &format!("p{s}-w{w}"),
+                                ExpectedVersion::Any,
+                                events(2),
+                            ))
+                            .await
+                            .unwrap();
+                    }
+                })
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let read = all(&first).await;
+    assert_eq!(read.len(), 2 * 4 * 25 * 2);
+    assert_gapless(&read);
+    let report = second.verify().await.unwrap();
+    assert!(report.is_whole(), "{report:?}");
+    assert_eq!(report.events_checked, 400);
+}
+
+pub async fn data_survives_reopening_the_store(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("a", ExpectedVersion::NoStream, events(3)))
+        .await
+        .unwrap();
+    let head = store.head().await.unwrap();
+    let before = all(&store).await;
+    store.close().await;
+    drop(store);
+
+    let reopened = db.open().await;
+    assert_eq!(reopened.head().await.unwrap(), head);
+    assert_eq!(all(&reopened).await, before);
+    assert!(reopened.verify().await.unwrap().is_whole());
+    reopened
+        .append(single("a", ExpectedVersion::Exact(3), events(1)))
+        .await
+        .unwrap();
+}
+
+async fn drop_append_only_guards(db: &TestDb) {
+    if db.is_postgres() {
+        db.sabotage(&[
+            "DROP TRIGGER events_are_append_only_update ON events",
+            "DROP TRIGGER events_are_append_only_truncate ON events",
+        ])
+        .await;
+    } else {
+        db.sabotage(&[
+            "DROP TRIGGER events_are_append_only_update",
+            "DROP TRIGGER events_are_append_only_delete",
+        ])
+        .await;
+    }
+}
+
+pub async fn altering_one_payload_byte_makes_verify_name_its_position(db: &TestDb) {
+    let store = db.open().await;
+    for i in 0..10 {
+        store
+            .append(single(
+                &format!("s{}", i % 3),
+                ExpectedVersion::Any,
+                events(1),
+            ))
+            .await
+            .unwrap();
+    }
+    assert!(store.verify().await.unwrap().is_whole());
+    drop_append_only_guards(db).await;
+    // {"i":0} → {"i":1}: one byte.
+    db.sabotage(&["UPDATE events SET payload = replace(payload, '0', '1') WHERE position = 7"])
+        .await;
+    let report = store.verify().await.unwrap();
+    let failure = report.failure.expect("verify must notice the altered byte");
+    assert_eq!(failure.position, 7);
+    assert!(failure.reason.contains("altered"), "{}", failure.reason);
+}
+
+pub async fn deleting_the_last_event_makes_verify_report_the_head(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("a", ExpectedVersion::Any, events(3)))
+        .await
+        .unwrap();
+    drop_append_only_guards(db).await;
+    db.sabotage(&["DELETE FROM events WHERE position = 3"])
+        .await;
+    let failure = store.verify().await.unwrap().failure.unwrap();
+    assert_eq!(failure.position, 3);
+    assert!(failure.reason.contains("head row"), "{}", failure.reason);
+}
+
+pub async fn stored_events_refuse_update_and_delete(db: &TestDb) {
+    let store = db.open().await;
+    store
+        .append(single("a", ExpectedVersion::Any, events(1)))
+        .await
+        .unwrap();
+    let update = if db.is_postgres() {
+        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE events SET kind = 'X'")
+            .execute(&mut c)
+            .await
+            .map(|_| ())
+    } else {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM events")
+            .execute(&mut c)
+            .await
+            .map(|_| ())
+    };
+    let message = update.unwrap_err().to_string();
+    assert!(message.contains("append-only"), "{message}");
+    assert!(store.verify().await.unwrap().is_whole());
+}
+
+pub async fn concurrent_requests_share_transactions_and_a_conflict_fails_alone(db: &TestDb) {
+    let store = Arc::new(db.open().await);
+    let requests = 100;
+    let tasks: Vec<_> = (0..requests)
+        .map(|i| {
+            let store = store.clone();
+            let expected = if i % 10 == 0 {
+                ExpectedVersion::Exact(5)
+            } else {
+                ExpectedVersion::NoStream
+            };
+            tokio::spawn(async move {
+                store
+                    .append(single(&format!("stream-{i}"), expected, events(1)))
+                    .await
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(AppendError::Conflict { .. }) => conflicts += 1,
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((ok, conflicts), (90, 10));
+    let read = all(&store).await;
+    assert_eq!(read.len(), 90);
+    assert_gapless(&read);
+    let stats = store.writer_stats();
+    assert_eq!(stats.events, 90);
+    assert!(
+        stats.transactions < 90,
+        "group commit must fold concurrent requests: {stats:?}"
+    );
+}
+
+pub async fn malformed_appends_are_refused_with_specific_errors_and_write_nothing(db: &TestDb) {
+    for bad in ["", "1abc", "has space", "ümlaut", &"x".repeat(129)] {
+        assert!(
+            matches!(
+                StreamName::parse(bad),
+                Err(ValidationError::InvalidStreamName { .. })
+            ),
+            "{bad:?} must be refused"
+        );
+    }
+    let store = db.open().await;
+    let invalid = |e: AppendError| match e {
+        AppendError::Invalid(v) => v,
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+
+    let err = store
+        .append(AppendRequest { streams: vec![] })
+        .await
+        .unwrap_err();
+    assert_eq!(invalid(err), ValidationError::EmptyAppend);
+
+    let err = store
+        .append(single("a", ExpectedVersion::Any, vec![]))
+        .await
+        .unwrap_err();
+    assert_eq!(invalid(err), ValidationError::EmptyAppend);
+
+    for (payload, want_object) in [("[1,2]", true), ("\"text\"", true), ("{\"a\":", false)] {
+        let mut e = events(1);
+        e[0].payload = payload.to_owned();
+        let err = invalid(
+            store
+                .append(single("a", ExpectedVersion::Any, e))
+                .await
+                .unwrap_err(),
+        );
+        if want_object {
+            assert!(
+                matches!(err, ValidationError::PayloadNotObject { .. }),
+                "{err:?}"
+            );
+        } else {
+            assert!(
+                matches!(err, ValidationError::PayloadNotJson { .. }),
+                "{err:?}"
+            );
+        }
+    }
+
+    let mut big = events(1);
+    big[0].payload = format!(
+        "{{\"x\":\"{}\"}}",
+        "a".repeat(ledger_store::limits::PAYLOAD_BYTES_MAX)
+    );
+    let err = invalid(
+        store
+            .append(single("a", ExpectedVersion::Any, big))
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, ValidationError::PayloadTooLarge { .. }),
+        "{err:?}"
+    );
+
+    let mut twice = events(2);
+    twice[1].event_id = twice[0].event_id;
+    let err = invalid(
+        store
+            .append(single("a", ExpectedVersion::Any, twice))
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, ValidationError::DuplicateEventId { .. }),
+        "{err:?}"
+    );
+
+    let mut bad_kind = events(1);
+    bad_kind[0].kind = "drop table;".to_owned();
+    let err = invalid(
+        store
+            .append(single("a", ExpectedVersion::Any, bad_kind))
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, ValidationError::InvalidField { field: "kind", .. }),
+        "{err:?}"
+    );
+
+    let dup_stream = AppendRequest {
+        streams: vec![
+            StreamAppend {
+                stream: stream("a"),
+                expected: ExpectedVersion::Any,
+                events: events(1),
+            },
+            StreamAppend {
+                stream: stream("a"),
+                expected: ExpectedVersion::Any,
+                events: events(1),
+            },
+        ],
+    };
+    let err = invalid(store.append(dup_stream).await.unwrap_err());
+    assert!(
+        matches!(err, ValidationError::DuplicateStream { .. }),
+        "{err:?}"
+    );
+
+    let err = invalid(
+        store
+            .append(single(
+                "a",
+                ExpectedVersion::Any,
+                events(ledger_store::limits::EVENTS_PER_APPEND_MAX + 1),
+            ))
+            .await
+            .unwrap_err(),
+    );
+    assert!(
+        matches!(err, ValidationError::TooManyEvents { .. }),
+        "{err:?}"
+    );
+
+    assert_eq!(store.head().await.unwrap().position, 0);
+}
+
+pub async fn an_empty_ledger_verifies_and_has_the_genesis_head(db: &TestDb) {
+    let store = db.open().await;
+    let head = store.head().await.unwrap();
+    assert_eq!((head.position, head.hash), (0, GENESIS_HASH));
+    let report = store.verify().await.unwrap();
+    assert!(report.is_whole());
+    assert_eq!(report.events_checked, 0);
+}
+
+pub async fn close_answers_every_queued_append(db: &TestDb) {
+    let store = Arc::new(db.open().await);
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append(single(&format!("c{i}"), ExpectedVersion::Any, events(1)))
+                    .await
+            })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    store.close().await;
+    let mut acknowledged = HashSet::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(a) => {
+                acknowledged.insert(a.events[0].event_id);
+            }
+            Err(AppendError::Closed) => {}
+            Err(other) => panic!("unexpected {other:?}"),
+        }
+    }
+    let reopened = db.open().await;
+    let stored: HashSet<_> = all(&reopened).await.iter().map(|e| e.event_id).collect();
+    assert_eq!(
+        stored, acknowledged,
+        "every acknowledged append is stored, nothing else"
+    );
+}

@@ -1,0 +1,53 @@
+//! One conformance suite for every backend: each case runs on a fresh SQLite file, and on a
+//! fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod cases;
+mod helpers;
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let db = crate::helpers::TestDb::sqlite().await;
+                    crate::cases::$case(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Some(db) = crate::helpers::TestDb::postgres().await else {
+                        eprintln!("TEST_DATABASE_URL is not set: PostgreSQL case skipped");
+                        return;
+                    };
+                    crate::cases::$case(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    appended_events_read_back_with_their_full_envelope,
+    read_stream_starts_at_the_requested_version,
+    a_wrong_expected_version_is_a_conflict_that_writes_nothing,
+    an_expected_version_beyond_the_stream_is_a_conflict,
+    fifty_racing_appends_with_the_same_expected_version_let_exactly_one_win,
+    a_multi_stream_append_with_one_bad_version_writes_nothing,
+    a_retry_with_the_same_event_ids_returns_the_original_positions,
+    a_retry_of_part_of_an_append_is_refused,
+    the_same_event_id_with_other_content_is_rejected,
+    positions_stay_gapless_under_eight_concurrent_writers,
+    two_store_instances_on_one_database_stay_gapless_and_verify,
+    data_survives_reopening_the_store,
+    altering_one_payload_byte_makes_verify_name_its_position,
+    deleting_the_last_event_makes_verify_report_the_head,
+    stored_events_refuse_update_and_delete,
+    concurrent_requests_share_transactions_and_a_conflict_fails_alone,
+    malformed_appends_are_refused_with_specific_errors_and_write_nothing,
+    an_empty_ledger_verifies_and_has_the_genesis_head,
+    close_answers_every_queued_append,
+);

@@ -1,0 +1,52 @@
+//! `welfare-ledger`: the command line and the server start-up. It parses flags and environment,
+//! opens the store, and wires the API; everything else lives in the library crates.
+
+mod cli;
+mod serve;
+mod verify;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let outcome = match &cli.command {
+        Command::Serve(args) => serve::run(&cli.database_url, args).await,
+        Command::Migrate => migrate(&cli.database_url).await,
+        Command::Verify(args) => verify::run(&cli.database_url, args).await,
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr so stdout stays clean for what scripts read.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn migrate(database_url: &str) -> anyhow::Result<ExitCode> {
+    let store = ledger_store::EventStore::open(database_url).await?;
+    let head = store.head().await?;
+    store.close().await;
+    println!(
+        "migrated {}; head position {}",
+        store.backend_kind(),
+        head.position
+    );
+    Ok(ExitCode::SUCCESS)
+}
