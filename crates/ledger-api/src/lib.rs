@@ -1,48 +1,51 @@
-//! `ledger-api` owns the HTTP surface: axum routes, JSON shapes, and the one mapping from
-//! domain and store errors to `application/problem+json` responses.
+//! `ledger-api` owns the HTTP surface: axum routes, authentication and roles, JSON shapes,
+//! the OpenAPI document generated from the handlers, and the one mapping from domain and
+//! store errors to `application/problem+json` responses.
 
-use std::sync::Arc;
+pub mod auth;
+mod extract;
+pub mod limits;
+mod openapi;
+pub mod problem;
+mod routes;
+mod state;
+pub mod view;
 
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
-use ledger_store::EventStore;
-use serde::Serialize;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::Router;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
-/// What every handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<EventStore>,
-}
+pub use auth::Role;
+pub use openapi::{finish, openapi_router};
+pub use state::AppState;
 
-/// The whole HTTP application; the binary serves it, tests call it in-process.
+/// The whole HTTP application; the binary serves it, tests call it in-process or over a
+/// socket. Cross-origin requests are not enabled: no CORS headers are ever sent.
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .with_state(state)
+    let (router, spec) = openapi_router().split_for_parts();
+    with_layers(finish(router, spec).with_state(state))
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    backend: &'static str,
-    position: u64,
-    head_hash: String,
+/// Limits and security headers around any router built by [`finish`].
+pub fn with_layers(router: Router) -> Router {
+    router
+        .layer(DefaultBodyLimit::max(limits::BODY_BYTES_MAX))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits::REQUEST_TIMEOUT,
+        ))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(security_header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(security_header(header::CACHE_CONTROL, "no-store"))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
 }
 
-/// Liveness and readiness at once: answers 200 only when the database answers.
-async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, StatusCode> {
-    match state.store.head().await {
-        Ok(head) => Ok(Json(Health {
-            status: "ok",
-            backend: state.store.backend_kind(),
-            position: head.position,
-            head_hash: head.hash_hex(),
-        })),
-        Err(error) => {
-            tracing::error!(%error, "health check could not read the head");
-            Err(StatusCode::SERVICE_UNAVAILABLE)
-        }
-    }
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }

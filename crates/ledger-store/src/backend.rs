@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::error::{AppendError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::Row;
+use crate::tokens::TokenRecord;
 
 /// A durable home for the log. Implementations commit a whole batch in one transaction,
 /// serialised against every other writer of the same database (other processes included).
@@ -39,6 +40,46 @@ pub trait StorageBackend: Send + Sync + 'static {
 
     /// Closes the connections once in-flight work is done.
     async fn close(&self);
+
+    async fn insert_token(&self, token: &TokenRecord, secret_hash: &[u8])
+        -> Result<(), StoreError>;
+
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+
+    /// The token and its secret's hash.
+    async fn token(&self, id: &str) -> Result<Option<(TokenRecord, Vec<u8>)>, StoreError>;
+
+    /// Marks the token revoked at `at_micros`; false when no such token exists.
+    async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError>;
+}
+
+/// A token row as the driver decodes it.
+#[derive(sqlx::FromRow)]
+pub(crate) struct RawToken {
+    id: String,
+    name: String,
+    role: String,
+    secret_hash: Vec<u8>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+pub(crate) const TOKEN_COLUMNS: &str = "id, name, role, secret_hash, created_at, revoked_at";
+
+impl RawToken {
+    pub(crate) fn into_parts(self) -> (TokenRecord, Vec<u8>) {
+        use crate::tokens::time;
+        (
+            TokenRecord {
+                id: self.id,
+                name: self.name,
+                role: self.role,
+                created_at: time(self.created_at),
+                revoked_at: self.revoked_at.map(time),
+            },
+            self.secret_hash,
+        )
+    }
 }
 
 /// Column list shared by every SELECT of whole events, in [`RawEvent`]'s order.

@@ -73,6 +73,26 @@ pub enum StoreError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database url {0:?}: use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),
+    #[error("the operating system could not supply random bytes: {0}")]
+    Randomness(String),
+    #[error("no token with id {0}")]
+    UnknownToken(String),
     #[error("stored event at position {position} cannot be read: {reason}")]
     Corrupt { position: u64, reason: String },
+}
+
+impl StoreError {
+    /// True when the database could not be reached or was too busy: worth a retry later,
+    /// not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
 }

@@ -14,6 +14,7 @@ mod plan;
 mod postgres;
 mod sqlite;
 mod store;
+mod tokens;
 mod verify;
 mod writer;
 
@@ -25,5 +26,6 @@ pub use model::{
     StreamAppend, StreamName,
 };
 pub use store::EventStore;
+pub use tokens::{CreatedToken, TokenRecord};
 pub use verify::{VerifyFailure, VerifyReport};
 pub use writer::WriterStats;

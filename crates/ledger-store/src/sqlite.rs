@@ -10,11 +10,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
-use crate::backend::{head_from_parts, to_sql_int, RawEvent, StorageBackend, EVENT_COLUMNS};
+use crate::backend::{
+    head_from_parts, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, TOKEN_COLUMNS,
+};
 use crate::error::{AppendError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SQLITE_BUSY_TIMEOUT_MS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{lookups, plan_batch, BatchFacts, Row};
+use crate::tokens::TokenRecord;
 
 /// SQLite allows 32,766 bound variables per statement; 12 columns × 1,000 rows stays below.
 const INSERT_ROWS_PER_STATEMENT: usize = 1_000;
@@ -194,5 +197,52 @@ impl StorageBackend for SqliteBackend {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    async fn insert_token(
+        &self,
+        token: &TokenRecord,
+        secret_hash: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query(&format!(
+            "INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, NULL)"
+        ))
+        .bind(&token.id)
+        .bind(&token.name)
+        .bind(&token.role)
+        .bind(secret_hash)
+        .bind(token.created_at.timestamp_micros())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id");
+        Ok(sqlx::query_as::<_, RawToken>(&sql)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .map(|t| t.into_parts().0)
+            .collect())
+    }
+
+    async fn token(&self, id: &str) -> Result<Option<(TokenRecord, Vec<u8>)>, StoreError> {
+        let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?");
+        Ok(sqlx::query_as::<_, RawToken>(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .map(RawToken::into_parts))
+    }
+
+    async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError> {
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
+                .bind(at_micros)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected() > 0)
     }
 }

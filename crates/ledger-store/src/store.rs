@@ -14,6 +14,7 @@ use crate::model::{AppendRequest, Appended, Head, RecordedEvent, StreamName};
 use crate::plan::validate;
 use crate::postgres::PostgresBackend;
 use crate::sqlite::SqliteBackend;
+use crate::tokens::{self, CreatedToken, TokenRecord};
 use crate::verify::{verify_log, VerifyReport};
 use crate::writer::{self, Counters, Job, WriterStats};
 
@@ -38,7 +39,7 @@ impl EventStore {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(Counters::new(backend.head().await?.position));
         let (sender, task) = writer::spawn(backend.clone(), counters.clone());
         Ok(EventStore {
             backend,
@@ -57,6 +58,12 @@ impl EventStore {
     /// How many transactions, requests and events the writer has committed.
     pub fn writer_stats(&self) -> WriterStats {
         self.counters.snapshot()
+    }
+
+    /// Changes whenever this process commits events: the value is the last committed position.
+    /// Appends by other processes are not seen here; readers that must see them also poll.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.counters.committed.subscribe()
     }
 
     /// Appends atomically: every event of every stream, or nothing.
@@ -119,6 +126,48 @@ impl EventStore {
     /// The last position and its hash.
     pub async fn head(&self) -> Result<Head, StoreError> {
         self.backend.head().await
+    }
+
+    /// A new API token for `role`; its text is returned once and only its hash is kept.
+    pub async fn create_token(&self, name: &str, role: &str) -> Result<CreatedToken, StoreError> {
+        let (id, secret, token) = tokens::generate()?;
+        let record = TokenRecord {
+            id,
+            name: name.to_owned(),
+            role: role.to_owned(),
+            created_at: tokens::time(chrono::Utc::now().timestamp_micros()),
+            revoked_at: None,
+        };
+        self.backend
+            .insert_token(&record, &tokens::secret_hash(&secret))
+            .await?;
+        Ok(CreatedToken { record, token })
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.backend.list_tokens().await
+    }
+
+    /// Revokes at once, in every process sharing this database.
+    pub async fn revoke_token(&self, id: &str) -> Result<(), StoreError> {
+        let now = chrono::Utc::now().timestamp_micros();
+        match self.backend.revoke_token(id, now).await? {
+            true => Ok(()),
+            false => Err(StoreError::UnknownToken(id.to_owned())),
+        }
+    }
+
+    /// The live token a presented bearer token stands for, or `None` when it is malformed,
+    /// unknown, revoked or wrong. The secret's hash is compared in constant time.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let Some((id, secret)) = tokens::split(presented) else {
+            return Ok(None);
+        };
+        let Some((record, stored_hash)) = self.backend.token(id).await? else {
+            return Ok(None);
+        };
+        let matches = tokens::digests_equal(&tokens::secret_hash(secret), &stored_hash);
+        Ok((matches && record.revoked_at.is_none()).then_some(record))
     }
 
     /// Recomputes the whole chain from the stored bytes.

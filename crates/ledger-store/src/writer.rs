@@ -31,11 +31,23 @@ pub struct WriterStats {
     pub events: u64,
 }
 
-#[derive(Default)]
 pub(crate) struct Counters {
     transactions: AtomicU64,
     requests: AtomicU64,
     events: AtomicU64,
+    /// The last committed position, for readers that wait for new events.
+    pub(crate) committed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Counters {
+    pub(crate) fn new(head_position: u64) -> Self {
+        Counters {
+            transactions: AtomicU64::new(0),
+            requests: AtomicU64::new(0),
+            events: AtomicU64::new(0),
+            committed: tokio::sync::watch::Sender::new(head_position),
+        }
+    }
 }
 
 impl Counters {
@@ -93,6 +105,17 @@ async fn commit(backend: &dyn StorageBackend, counters: &Counters, jobs: Vec<Job
             if written > 0 {
                 counters.transactions.fetch_add(1, Ordering::Relaxed);
                 counters.events.fetch_add(written as u64, Ordering::Relaxed);
+                let last = outcomes
+                    .iter()
+                    .filter_map(|o| o.as_ref().ok())
+                    .map(Appended::last_position)
+                    .max()
+                    .unwrap_or(0);
+                counters.committed.send_if_modified(|p| {
+                    let newer = last > *p;
+                    *p = (*p).max(last);
+                    newer
+                });
             }
             counters
                 .requests

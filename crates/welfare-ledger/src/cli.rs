@@ -32,6 +32,29 @@ pub enum Command {
     Migrate,
     /// Recompute the hash chain; exit 0 when whole, 1 naming the first bad position.
     Verify(VerifyArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create a token and print it alone on stdout. It is shown this once: only its hash is kept.
+    Create {
+        /// recorder, finance, inspector, dashboard or admin.
+        #[arg(long)]
+        role: ledger_api::Role,
+        /// Who or what will hold it.
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Revoke a token by id; it stops working at once.
+    Revoke { id: String },
 }
 
 #[derive(Args, Debug)]

@@ -3,6 +3,7 @@
 
 mod cli;
 mod serve;
+mod token;
 mod verify;
 
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&cli.database_url, args).await,
         Command::Migrate => migrate(&cli.database_url).await,
         Command::Verify(args) => verify::run(&cli.database_url, args).await,
+        Command::Token(command) => token::run(&cli.database_url, command).await,
     };
     match outcome {
         Ok(code) => code,

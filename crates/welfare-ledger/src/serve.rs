@@ -17,6 +17,9 @@ pub async fn run(database_url: &str, args: &ServeArgs) -> anyhow::Result<ExitCod
             .with_context(|| format!("opening the ledger at {}", redact(database_url)))?,
     );
     let head = store.head().await?;
+    let state = AppState::load(store.clone())
+        .await
+        .context("replaying the log into the live projections")?;
     let listener = TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
@@ -28,14 +31,10 @@ pub async fn run(database_url: &str, args: &ServeArgs) -> anyhow::Result<ExitCod
         head.position
     );
     println!("health: http://{address}/healthz");
-    axum::serve(
-        listener,
-        app(AppState {
-            store: store.clone(),
-        }),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    println!("OpenAPI: http://{address}/openapi.json");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     // In-flight requests have finished; let the writer commit what it holds.
     store.close().await;
     tracing::info!("stopped");

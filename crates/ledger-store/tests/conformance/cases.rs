@@ -634,3 +634,62 @@ pub async fn close_answers_every_queued_append(db: &TestDb) {
         "every acknowledged append is stored, nothing else"
     );
 }
+
+pub async fn tokens_are_kept_as_hashes_and_revocation_takes_effect_at_once(db: &TestDb) {
+    let store = db.open().await;
+    let created = store
+        .create_token("dashboard-1", "dashboard")
+        .await
+        .unwrap();
+    assert!(created.token.len() >= 32, "at least 128 bits of secret");
+    let found = store.authenticate(&created.token).await.unwrap().unwrap();
+    assert_eq!(
+        (found.name.as_str(), found.role.as_str()),
+        ("dashboard-1", "dashboard")
+    );
+
+    let mut wrong = created.token.clone();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    assert_eq!(store.authenticate(&wrong).await.unwrap(), None);
+    assert_eq!(store.authenticate("Bearer nonsense").await.unwrap(), None);
+
+    let listed = store.list_tokens().await.unwrap();
+    assert_eq!(listed, vec![created.record.clone()]);
+    let secret = created.token.rsplit('_').next().unwrap().to_owned();
+    if !db.is_postgres() {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url)
+            .await
+            .unwrap();
+        let stored: Vec<u8> = sqlx::query_scalar("SELECT secret_hash FROM api_tokens")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        assert_eq!(stored.len(), 32);
+        assert_ne!(stored, secret.as_bytes());
+    }
+
+    // A second store stands for a second server process: revocation reaches it at once.
+    let other = db.open().await;
+    store.revoke_token(&created.record.id).await.unwrap();
+    assert_eq!(other.authenticate(&created.token).await.unwrap(), None);
+    assert!(store.list_tokens().await.unwrap()[0].revoked_at.is_some());
+    assert!(store.revoke_token("0000000000000000").await.is_err());
+}
+
+pub async fn subscribers_learn_of_every_commit(db: &TestDb) {
+    let store = db.open().await;
+    let mut updates = store.subscribe();
+    assert_eq!(*updates.borrow_and_update(), 0);
+    store
+        .append(single("a", ExpectedVersion::Any, events(3)))
+        .await
+        .unwrap();
+    updates.changed().await.unwrap();
+    assert_eq!(*updates.borrow_and_update(), 3);
+    // A refused append is no news.
+    let _ = store
+        .append(single("a", ExpectedVersion::NoStream, events(1)))
+        .await;
+    assert!(!updates.has_changed().unwrap());
+}

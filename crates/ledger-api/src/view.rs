@@ -1,0 +1,84 @@
+//! The live projection: the domain's `Ledger` folded over the whole log, kept in memory and
+//! brought up to date after each commit. Decisions and default-time queries read it.
+
+use ledger_domain::{Event, Ledger};
+use ledger_store::{EventStore, StoreError};
+use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
+
+/// Events applied per write-lock hold while catching up, so readers are never starved.
+const CATCH_UP_PAGE_ROWS: u32 = 2_000;
+
+#[derive(Default)]
+pub struct LiveView {
+    state: RwLock<Folded>,
+    /// One catch-up at a time; the others wait and then find nothing left to do.
+    catching_up: Mutex<()>,
+}
+
+#[derive(Default)]
+pub struct Folded {
+    pub ledger: Ledger,
+    /// Last position folded in (undecodable events included, so they are not re-read).
+    pub position: u64,
+}
+
+impl LiveView {
+    pub async fn read(&self) -> RwLockReadGuard<'_, Folded> {
+        self.state.read().await
+    }
+
+    /// Folds in every event committed after what the view holds.
+    pub async fn catch_up(&self, store: &EventStore) -> Result<u64, StoreError> {
+        let _one_at_a_time = self.catching_up.lock().await;
+        loop {
+            let after = self.state.read().await.position;
+            let page = store.read_page(after, CATCH_UP_PAGE_ROWS).await?;
+            let Some(last) = page.last().map(|e| e.position) else {
+                return Ok(after);
+            };
+            let decoded: Vec<_> = page.iter().filter_map(decode).collect();
+            let mut state = self.state.write().await;
+            for e in &decoded {
+                state.ledger.apply(e);
+            }
+            state.position = last;
+        }
+    }
+
+    /// Catches up until the view holds at least `position`.
+    pub async fn wait_for(&self, store: &EventStore, position: u64) -> Result<(), StoreError> {
+        if self.state.read().await.position < position {
+            self.catch_up(store).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A stored event as the domain sees it; `None` (logged) for an event the domain does not
+/// know, so one foreign event cannot stop the projections.
+pub fn decode(e: &ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
+    let payload: serde_json::Value = match serde_json::from_str(&e.payload) {
+        Ok(v) => v,
+        Err(error) => {
+            tracing::warn!(position = e.position, %error, "stored payload is not JSON");
+            return None;
+        }
+    };
+    match Event::from_payload(&e.kind, e.schema_version, &payload) {
+        Ok(event) => Some(ledger_domain::RecordedEvent {
+            position: e.position,
+            stream: e.stream.clone(),
+            stream_version: e.stream_version,
+            event_id: e.event_id,
+            occurred_on: e.occurred_on,
+            recorded_at: e.recorded_at,
+            recorded_by: e.recorded_by.clone(),
+            source_ref: e.source_ref.clone(),
+            event,
+        }),
+        Err(error) => {
+            tracing::warn!(position = e.position, kind = %e.kind, %error, "event not understood by the domain; skipped");
+            None
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Units of the ledger: communes and wards keyed by code *and* validity period, and the
+//! recorded old → new mapping of mergers and splits.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::event::{UnitKind, UnitRegistered, UnitsMerged};
+use crate::id::Id;
+
+/// Index of a unit in [`Units`].
+pub type UnitId = u32;
+
+/// One commune or ward over one validity period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unit {
+    /// Official code (reused across periods).
+    pub code: Id,
+    /// Name without its type word.
+    pub name: String,
+    /// Commune or ward.
+    pub kind: UnitKind,
+    /// First day in force (`None`: since before the records).
+    pub valid_from: Option<NaiveDate>,
+    /// Last day in force (`None`: still in force).
+    pub valid_to: Option<NaiveDate>,
+    /// Business date of the registration.
+    pub registered_on: NaiveDate,
+    /// The units it was merged into (several for a split).
+    pub successors: Vec<UnitId>,
+    /// When it was merged away.
+    pub merged_on: Option<NaiveDate>,
+}
+
+impl Unit {
+    /// True if in force on `date`.
+    pub fn is_valid_on(&self, date: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
+    }
+
+    /// True if the validity periods of `self` and a period `from..=to` overlap.
+    pub fn overlaps(&self, from: Option<NaiveDate>, to: Option<NaiveDate>) -> bool {
+        let starts_before_other_ends = match (self.valid_from, to) {
+            (Some(start), Some(end)) => start <= end,
+            _ => true,
+        };
+        let other_starts_before_end = match (from, self.valid_to) {
+            (Some(start), Some(end)) => start <= end,
+            _ => true,
+        };
+        starts_before_other_ends && other_starts_before_end
+    }
+}
+
+/// All registered units.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Units {
+    list: Vec<Unit>,
+    by_code: HashMap<Id, Vec<UnitId>>,
+}
+
+impl Units {
+    /// The unit at `id`.
+    pub fn get(&self, id: UnitId) -> Option<&Unit> {
+        self.list.get(id as usize)
+    }
+
+    /// Every unit, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = (UnitId, &Unit)> {
+        (0u32..).zip(self.list.iter())
+    }
+
+    /// Every unit ever registered under `code`.
+    pub fn with_code<'a>(&'a self, code: &str) -> impl Iterator<Item = (UnitId, &'a Unit)> + 'a {
+        self.by_code
+            .get(code)
+            .into_iter()
+            .flatten()
+            .filter_map(move |&id| self.get(id).map(|unit| (id, unit)))
+    }
+
+    /// The unit a reference (`code` on `date`) means: registered by then and in force on
+    /// that date.
+    pub fn resolve(&self, code: &str, date: NaiveDate) -> Option<UnitId> {
+        self.with_code(code)
+            .find(|(_, unit)| unit.registered_on <= date && unit.is_valid_on(date))
+            .map(|(id, _)| id)
+    }
+
+    pub(super) fn apply_registered(&mut self, event: &UnitRegistered) -> bool {
+        let Ok(id) = UnitId::try_from(self.list.len()) else {
+            return false;
+        };
+        self.list.push(Unit {
+            code: event.code.clone(),
+            name: event.name.clone(),
+            kind: event.unit_kind,
+            valid_from: event.valid_from,
+            valid_to: event.valid_to,
+            registered_on: event.registered_on,
+            successors: Vec::new(),
+            merged_on: None,
+        });
+        self.by_code.entry(event.code.clone()).or_default().push(id);
+        true
+    }
+
+    pub(super) fn apply_merged(&mut self, event: &UnitsMerged) -> bool {
+        let Some(day_before) = event.effective_on.pred_opt() else {
+            return false;
+        };
+        let old: Option<Vec<UnitId>> = event
+            .old_codes
+            .iter()
+            .map(|code| self.resolve(code.as_str(), day_before))
+            .collect();
+        let new: Option<Vec<UnitId>> = event
+            .new_codes
+            .iter()
+            .map(|code| self.resolve(code.as_str(), event.effective_on))
+            .collect();
+        let (Some(old), Some(new)) = (old, new) else {
+            return false;
+        };
+        for id in old {
+            if let Some(unit) = self.list.get_mut(id as usize) {
+                unit.successors = new.clone();
+                unit.merged_on = Some(event.effective_on);
+                unit.valid_to = unit.valid_to.or(Some(day_before));
+            }
+        }
+        true
+    }
+}

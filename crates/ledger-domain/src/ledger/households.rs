@@ -1,0 +1,108 @@
+//! Households and their poverty status per standard, with near-poverty exits.
+
+use chrono::NaiveDate;
+
+use super::{Ledger, UnitId};
+use crate::event::{
+    HouseholdClassified, HouseholdLeftNearPoverty, HouseholdRegistered, PovertyStatus,
+};
+use crate::id::Id;
+
+/// A registered household (pseudonymous).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Household {
+    /// Pseudonymous id.
+    pub id: Id,
+    /// The unit it was registered in, as valid on the registration date.
+    pub unit: Option<UnitId>,
+    /// Number of members.
+    pub members: u16,
+    /// Registration date.
+    pub registered_on: NaiveDate,
+    /// Status under each standard it was classified under (a short list).
+    pub statuses: Vec<StandardStatus>,
+}
+
+/// A household's status under one standard.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StandardStatus {
+    /// Standard index.
+    pub standard: u32,
+    /// Current status.
+    pub status: PovertyStatus,
+    /// From when.
+    pub effective_on: NaiveDate,
+    /// Dates it left near-poverty under this standard.
+    pub exits: Vec<NaiveDate>,
+}
+
+impl Household {
+    /// The status under standard index `standard`.
+    pub fn status_under(&self, standard: u32) -> Option<&StandardStatus> {
+        self.statuses.iter().find(|s| s.standard == standard)
+    }
+
+    fn set_status(
+        &mut self,
+        standard: u32,
+        status: PovertyStatus,
+        effective_on: NaiveDate,
+    ) -> &mut StandardStatus {
+        let index = match self.statuses.iter().position(|s| s.standard == standard) {
+            Some(index) => index,
+            None => {
+                self.statuses.push(StandardStatus {
+                    standard,
+                    status,
+                    effective_on,
+                    exits: Vec::new(),
+                });
+                self.statuses.len() - 1
+            }
+        };
+        let entry = &mut self.statuses[index];
+        entry.status = status;
+        entry.effective_on = effective_on;
+        entry
+    }
+}
+
+impl Ledger {
+    pub(super) fn apply_household_registered(&mut self, event: &HouseholdRegistered) -> bool {
+        let household = Household {
+            id: event.household_id.clone(),
+            unit: self
+                .units
+                .resolve(event.unit_code.as_str(), event.registered_on),
+            members: event.members,
+            registered_on: event.registered_on,
+            statuses: Vec::new(),
+        };
+        self.households
+            .insert(&event.household_id, household)
+            .is_some()
+    }
+
+    pub(super) fn apply_household_classified(&mut self, event: &HouseholdClassified) -> bool {
+        let Some(standard) = self.standards.index_of(event.standard_id.as_str()) else {
+            return false;
+        };
+        let Some(household) = self.households.get_mut(event.household_id.as_str()) else {
+            return false;
+        };
+        household.set_status(standard, event.status, event.effective_on);
+        true
+    }
+
+    pub(super) fn apply_left_near_poverty(&mut self, event: &HouseholdLeftNearPoverty) -> bool {
+        let Some(standard) = self.standards.index_of(event.standard_id.as_str()) else {
+            return false;
+        };
+        let Some(household) = self.households.get_mut(event.household_id.as_str()) else {
+            return false;
+        };
+        let entry = household.set_status(standard, PovertyStatus::NotPoor, event.effective_on);
+        entry.exits.push(event.effective_on);
+        true
+    }
+}

@@ -1,0 +1,218 @@
+//! `Ledger`: the in-memory state every decision and projection reads, built by folding
+//! recorded events with [`Ledger::apply`].
+//!
+//! State is proportional to entities, not events (apart from small per-entity lists such
+//! as a sponsorship's payments). Entities refer to each other by dense `u32` indexes.
+//! `apply` never fails: it trusts that events were produced by `decide`, and an event
+//! whose references are missing (possible only in a partial replay) is counted in
+//! [`Ledger::ignored_events`] and otherwise skipped.
+
+mod geography;
+mod households;
+mod housing;
+mod jobs;
+mod programmes;
+mod registry;
+mod sponsorship;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+pub use geography::{Unit, UnitId, Units};
+pub use households::{Household, StandardStatus};
+pub use housing::{DisbursementRecord, Support, SupportPart};
+pub use jobs::JobsYear;
+pub use programmes::{AllocationRecord, BookCell, BookKey, Programme, SourceBudget, Standard};
+pub use registry::Registry;
+pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
+
+use crate::envelope::RecordedEvent;
+use crate::event::Event;
+
+/// Which reversible (money) event an `event_id` names, and where its record lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reversible {
+    /// A `BudgetAllocated`: programme index and allocation record index.
+    Allocation { programme: u32, record: u32 },
+    /// A `HousingFundsDisbursed`: support index and disbursement record index.
+    Disbursement { support: u32, record: u32 },
+    /// A `SponsorshipPaymentReceived`: sponsorship index and payment record index.
+    Payment { sponsorship: u32, record: u32 },
+}
+
+impl Reversible {
+    /// The kind name of the event it stands for.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Reversible::Allocation { .. } => "BudgetAllocated",
+            Reversible::Disbursement { .. } => "HousingFundsDisbursed",
+            Reversible::Payment { .. } => "SponsorshipPaymentReceived",
+        }
+    }
+}
+
+/// The whole state of the ledger.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Ledger {
+    pub(crate) streams: HashMap<String, u64>,
+    pub(crate) last_position: u64,
+    pub(crate) ignored_events: u64,
+    pub(crate) units: Units,
+    pub(crate) standards: Registry<Standard>,
+    pub(crate) programmes: Registry<Programme>,
+    pub(crate) households: Registry<Household>,
+    pub(crate) supports: Registry<Support>,
+    pub(crate) children: Registry<Child>,
+    pub(crate) sponsors: Registry<Sponsor>,
+    pub(crate) sponsorships: Registry<Sponsorship>,
+    pub(crate) jobs: BTreeMap<i32, JobsYear>,
+    pub(crate) reversible: HashMap<Uuid, Reversible>,
+}
+
+impl Ledger {
+    /// An empty ledger.
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// The current version of `stream` (0 if it has no events yet), for appending with
+    /// an expected version.
+    pub fn stream_version(&self, stream: &str) -> u64 {
+        self.streams.get(stream).copied().unwrap_or(0)
+    }
+
+    /// The position of the last applied event (0 if none).
+    pub fn last_position(&self) -> u64 {
+        self.last_position
+    }
+
+    /// Events skipped because they referred to entities this ledger does not hold.
+    pub fn ignored_events(&self) -> u64 {
+        self.ignored_events
+    }
+
+    /// Folds one recorded event into the state.
+    pub fn apply(&mut self, recorded: &RecordedEvent) {
+        match self.streams.get_mut(recorded.stream.as_str()) {
+            Some(version) => *version = (*version).max(recorded.stream_version),
+            None => {
+                self.streams
+                    .insert(recorded.stream.clone(), recorded.stream_version);
+            }
+        }
+        self.last_position = self.last_position.max(recorded.position);
+        let applied = self.apply_event(&recorded.event, recorded.event_id);
+        if !applied {
+            self.ignored_events += 1;
+        }
+    }
+
+    /// Applies the fact; false if a reference was missing.
+    fn apply_event(&mut self, event: &Event, event_id: Uuid) -> bool {
+        use Event as E;
+        match event {
+            E::UnitRegistered(e) => self.units.apply_registered(e),
+            E::UnitsMerged(e) => self.units.apply_merged(e),
+            E::PovertyStandardRegistered(e) => self.apply_standard_registered(e),
+            E::ProgrammeOpened(e) => self.apply_programme_opened(e),
+            E::BudgetAllocated(e) => self.apply_budget_allocated(e, event_id),
+            E::AllocationReversed(e) => self.apply_allocation_reversed(e),
+            E::HousingSupportApproved(e) => self.apply_support_approved(e),
+            E::HouseholdRegistered(e) => self.apply_household_registered(e),
+            E::HouseholdClassified(e) => self.apply_household_classified(e),
+            E::HouseholdLeftNearPoverty(e) => self.apply_left_near_poverty(e),
+            E::HousingFundsDisbursed(e) => self.apply_funds_disbursed(e, event_id),
+            E::DisbursementReversed(e) => self.apply_disbursement_reversed(e),
+            E::HousingWorksStarted(e) => self.with_support(&e.support_id, |support| {
+                support.started_on = Some(e.started_on);
+            }),
+            E::HouseBuilt(e) => self.with_support(&e.support_id, |support| {
+                support.completed_on = Some(e.completed_on);
+            }),
+            E::HouseRepaired(e) => self.with_support(&e.support_id, |support| {
+                support.completed_on = Some(e.completed_on);
+            }),
+            E::CompletionDateCorrected(e) => self.with_support(&e.support_id, |support| {
+                support.completed_on = Some(e.completed_on);
+            }),
+            E::HousingSupportCancelled(e) => self.apply_support_cancelled(e),
+            E::ChildRegistered(e) => self.apply_child_registered(e),
+            E::SponsorRegistered(e) => self.apply_sponsor_registered(e),
+            E::ChildSponsored(e) => self.apply_child_sponsored(e),
+            E::SponsorshipPaymentReceived(e) => self.apply_payment_received(e, event_id),
+            E::SponsorshipPaymentReversed(e) => self.apply_payment_reversed(e),
+            E::SponsorshipTransferred(e) => self.apply_transferred(e),
+            E::SponsorshipEnded(e) => self.apply_ended(e),
+            E::JobsTargetSet(e) => self.apply_jobs_target_set(e),
+            E::JobsCreated(e) => self.apply_jobs_created(e),
+        }
+    }
+
+    /// Read access to the units.
+    pub fn units(&self) -> &Units {
+        &self.units
+    }
+
+    /// Read access to the programmes.
+    pub fn programmes(&self) -> &Registry<Programme> {
+        &self.programmes
+    }
+
+    /// Read access to the housing supports.
+    pub fn supports(&self) -> &Registry<Support> {
+        &self.supports
+    }
+
+    /// Read access to the households.
+    pub fn households(&self) -> &Registry<Household> {
+        &self.households
+    }
+
+    /// Read access to the poverty standards.
+    pub fn standards(&self) -> &Registry<Standard> {
+        &self.standards
+    }
+
+    /// Read access to the children.
+    pub fn children(&self) -> &Registry<Child> {
+        &self.children
+    }
+
+    /// Read access to the sponsors.
+    pub fn sponsors(&self) -> &Registry<Sponsor> {
+        &self.sponsors
+    }
+
+    /// Read access to the sponsorships.
+    pub fn sponsorships(&self) -> &Registry<Sponsorship> {
+        &self.sponsorships
+    }
+
+    /// Read access to the jobs years.
+    pub fn jobs_years(&self) -> &BTreeMap<i32, JobsYear> {
+        &self.jobs
+    }
+
+    /// What a reversible event id refers to.
+    pub fn reversible(&self, event_id: &Uuid) -> Option<Reversible> {
+        self.reversible.get(event_id).copied()
+    }
+}
+
+/// Builds a ledger from `events` (in position order), applying only those that occurred
+/// on or before `as_of` and were recorded at or before `known_at`.
+pub fn replay<'a>(
+    events: impl IntoIterator<Item = &'a RecordedEvent>,
+    as_of: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
+) -> Ledger {
+    let mut ledger = Ledger::new();
+    for recorded in events {
+        if recorded.is_visible(as_of, known_at) {
+            ledger.apply(recorded);
+        }
+    }
+    ledger
+}

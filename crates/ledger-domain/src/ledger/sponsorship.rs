@@ -1,0 +1,301 @@
+//! Children, sponsors and sponsorships: the schedule, who owes which month, payments.
+
+use chrono::NaiveDate;
+use uuid::Uuid;
+
+use super::{Ledger, Reversible, UnitId};
+use crate::event::{
+    ChildRegistered, ChildSponsored, SponsorKind, SponsorRegistered, SponsorshipEnded,
+    SponsorshipPaymentReceived, SponsorshipPaymentReversed, SponsorshipTransferred,
+};
+use crate::id::Id;
+use crate::money::Dong;
+use crate::month::YearMonth;
+use crate::schedule::Schedule;
+
+/// A registered child (pseudonymous).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Child {
+    /// Pseudonymous id.
+    pub id: Id,
+    /// Birth date.
+    pub birth_date: NaiveDate,
+    /// Unit as valid on the registration date.
+    pub unit: Option<UnitId>,
+    /// Circumstance category.
+    pub circumstance: Id,
+    /// Registration date.
+    pub registered_on: NaiveDate,
+    /// Sponsorships of this child (indexes).
+    pub sponsorships: Vec<u32>,
+}
+
+/// A sponsoring organisation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sponsor {
+    /// Caller-chosen id.
+    pub id: Id,
+    /// Organisation name.
+    pub name: String,
+    /// Its kind.
+    pub kind: SponsorKind,
+    /// Registration date.
+    pub registered_on: NaiveDate,
+}
+
+/// From `from` on (until the next segment), `sponsor` owes the months.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Segment {
+    /// First month of this sponsor.
+    pub from: YearMonth,
+    /// Sponsor index.
+    pub sponsor: u32,
+    /// Sponsor id.
+    pub sponsor_id: Id,
+}
+
+/// One payment, kept for the paid months and for reversals.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentRecord {
+    /// The `SponsorshipPaymentReceived` event id.
+    pub event_id: Uuid,
+    /// Sponsor index.
+    pub sponsor: u32,
+    /// Months covered.
+    pub covers: Schedule,
+    /// Amount.
+    pub amount: Dong,
+    /// Date received.
+    pub received_on: NaiveDate,
+    /// True once reversed.
+    pub reversed: bool,
+}
+
+/// A pledge for one child.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sponsorship {
+    /// Caller-chosen id.
+    pub id: Id,
+    /// Programme index.
+    pub programme: u32,
+    /// Child index.
+    pub child: u32,
+    /// Amount per month.
+    pub monthly_amount: Dong,
+    /// The months owed (truncated by an early end).
+    pub schedule: Schedule,
+    /// The last month as pledged, before any early end.
+    pub pledged_last: YearMonth,
+    /// A fixed number of months, or `None` for until 18.
+    pub fixed_months: Option<u32>,
+    /// Pledge date.
+    pub sponsored_on: NaiveDate,
+    /// When it ended early.
+    pub ended_on: Option<NaiveDate>,
+    /// Who owes which months, by first month (at least one).
+    pub segments: Vec<Segment>,
+    /// Every payment.
+    pub payments: Vec<PaymentRecord>,
+}
+
+impl Sponsorship {
+    /// The sponsor owing the latest months.
+    pub fn current_sponsor(&self) -> Option<u32> {
+        self.segments.last().map(|segment| segment.sponsor)
+    }
+
+    /// The segment owing `month` (if it is scheduled).
+    pub fn segment_of(&self, month: YearMonth) -> Option<&Segment> {
+        if !self.schedule.contains(month) {
+            return None;
+        }
+        self.segments
+            .iter()
+            .rev()
+            .find(|segment| segment.from <= month)
+    }
+
+    /// Each sponsor's part of the schedule, in month order (empty parts left out).
+    pub fn parts(&self) -> impl Iterator<Item = (u32, Schedule)> + '_ {
+        self.segments
+            .iter()
+            .enumerate()
+            .filter_map(|(index, segment)| {
+                let end = match self.segments.get(index + 1) {
+                    Some(next) => next.from.previous()?,
+                    None => self.schedule.last,
+                };
+                Schedule::new(segment.from, end)?
+                    .intersect(&self.schedule)
+                    .map(|part| (segment.sponsor, part))
+            })
+    }
+
+    /// Payments not reversed.
+    pub fn live_payments(&self) -> impl Iterator<Item = &PaymentRecord> {
+        self.payments.iter().filter(|payment| !payment.reversed)
+    }
+
+    /// The first paid month within `range`, if any.
+    pub fn first_paid_in(&self, range: &Schedule) -> Option<YearMonth> {
+        self.live_payments()
+            .filter_map(|payment| payment.covers.intersect(range))
+            .map(|overlap| overlap.first)
+            .min()
+    }
+
+    /// The last paid month, if any.
+    pub fn last_paid_month(&self) -> Option<YearMonth> {
+        self.live_payments()
+            .map(|payment| payment.covers.last)
+            .max()
+    }
+}
+
+impl Ledger {
+    pub(super) fn apply_child_registered(&mut self, event: &ChildRegistered) -> bool {
+        let child = Child {
+            id: event.child_id.clone(),
+            birth_date: event.birth_date,
+            unit: self
+                .units
+                .resolve(event.unit_code.as_str(), event.registered_on),
+            circumstance: event.circumstance.clone(),
+            registered_on: event.registered_on,
+            sponsorships: Vec::new(),
+        };
+        self.children.insert(&event.child_id, child).is_some()
+    }
+
+    pub(super) fn apply_sponsor_registered(&mut self, event: &SponsorRegistered) -> bool {
+        let sponsor = Sponsor {
+            id: event.sponsor_id.clone(),
+            name: event.name.clone(),
+            kind: event.sponsor_kind,
+            registered_on: event.registered_on,
+        };
+        self.sponsors.insert(&event.sponsor_id, sponsor).is_some()
+    }
+
+    pub(super) fn apply_child_sponsored(&mut self, event: &ChildSponsored) -> bool {
+        let programme = self.programmes.index_of(event.programme_id.as_str());
+        let child = self.children.index_of(event.child_id.as_str());
+        let sponsor = self.sponsors.index_of(event.sponsor_id.as_str());
+        let schedule = Schedule::new(event.first_month, event.last_month);
+        let (Some(programme), Some(child), Some(sponsor), Some(schedule)) =
+            (programme, child, sponsor, schedule)
+        else {
+            return false;
+        };
+        let sponsorship = Sponsorship {
+            id: event.sponsorship_id.clone(),
+            programme,
+            child,
+            monthly_amount: event.monthly_amount,
+            schedule,
+            pledged_last: event.last_month,
+            fixed_months: event.fixed_months,
+            sponsored_on: event.sponsored_on,
+            ended_on: None,
+            segments: vec![Segment {
+                from: event.first_month,
+                sponsor,
+                sponsor_id: event.sponsor_id.clone(),
+            }],
+            payments: Vec::new(),
+        };
+        let Some(index) = self.sponsorships.insert(&event.sponsorship_id, sponsorship) else {
+            return false;
+        };
+        if let Some(child) = self.children.at_mut(child) {
+            child.sponsorships.push(index);
+        }
+        true
+    }
+
+    pub(super) fn apply_payment_received(
+        &mut self,
+        event: &SponsorshipPaymentReceived,
+        event_id: Uuid,
+    ) -> bool {
+        let sponsor = self.sponsors.index_of(event.sponsor_id.as_str());
+        let index = self.sponsorships.index_of(event.sponsorship_id.as_str());
+        let last = event.first_month.plus(i64::from(event.months) - 1);
+        let covers = last.and_then(|last| Schedule::new(event.first_month, last));
+        let (Some(sponsor), Some(index), Some(covers)) = (sponsor, index, covers) else {
+            return false;
+        };
+        let Some(sponsorship) = self.sponsorships.at_mut(index) else {
+            return false;
+        };
+        let Ok(record) = u32::try_from(sponsorship.payments.len()) else {
+            return false;
+        };
+        sponsorship.payments.push(PaymentRecord {
+            event_id,
+            sponsor,
+            covers,
+            amount: event.amount,
+            received_on: event.received_on,
+            reversed: false,
+        });
+        self.reversible.insert(
+            event_id,
+            Reversible::Payment {
+                sponsorship: index,
+                record,
+            },
+        );
+        true
+    }
+
+    pub(super) fn apply_payment_reversed(&mut self, event: &SponsorshipPaymentReversed) -> bool {
+        let Some(Reversible::Payment {
+            sponsorship,
+            record,
+        }) = self.reversible(&event.payment_event_id)
+        else {
+            return false;
+        };
+        let payment = self
+            .sponsorships
+            .at_mut(sponsorship)
+            .and_then(|sponsorship| sponsorship.payments.get_mut(record as usize));
+        match payment {
+            Some(payment) if !payment.reversed => {
+                payment.reversed = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn apply_transferred(&mut self, event: &SponsorshipTransferred) -> bool {
+        let sponsor = self.sponsors.index_of(event.to_sponsor_id.as_str());
+        let sponsorship = self.sponsorships.get_mut(event.sponsorship_id.as_str());
+        let (Some(sponsor), Some(sponsorship)) = (sponsor, sponsorship) else {
+            return false;
+        };
+        sponsorship
+            .segments
+            .retain(|segment| segment.from < event.from_month);
+        sponsorship.segments.push(Segment {
+            from: event.from_month,
+            sponsor,
+            sponsor_id: event.to_sponsor_id.clone(),
+        });
+        true
+    }
+
+    pub(super) fn apply_ended(&mut self, event: &SponsorshipEnded) -> bool {
+        let Some(sponsorship) = self.sponsorships.get_mut(event.sponsorship_id.as_str()) else {
+            return false;
+        };
+        let Some(schedule) = Schedule::new(sponsorship.schedule.first, event.last_month) else {
+            return false;
+        };
+        sponsorship.schedule = schedule;
+        sponsorship.ended_on = Some(event.ended_on);
+        true
+    }
+}

@@ -1,0 +1,207 @@
+//! The budget book: per programme × funding source × unit × month, what was allocated,
+//! committed and disbursed, and what remained uncommitted at the end of that month.
+//!
+//! Allocations are programme-level (unit `Unspecified`); commitments and disbursements
+//! carry the household's unit. A reversed allocation or disbursement and a cancelled
+//! support leave the book as if they had never been recorded (in their original month);
+//! the account statements ([`super::accounts`]) keep both sides of every correction.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use crate::id::Id;
+use crate::ledger::{BookCell, Ledger, Programme, SourceBudget, UnitId};
+use crate::money::{Balance, Dong};
+use crate::month::YearMonth;
+
+/// Which rows to return.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetFilter {
+    /// Only this programme.
+    pub programme_id: Option<Id>,
+    /// Only this funding source.
+    pub source: Option<Id>,
+    /// Only this unit code (after grouping).
+    pub unit_code: Option<Id>,
+    /// From this month.
+    pub from_month: Option<YearMonth>,
+    /// Through this month.
+    pub to_month: Option<YearMonth>,
+}
+
+/// Flows of one programme × source × unit × month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Flows {
+    /// Allocated.
+    pub allocated: Dong,
+    /// Committed by approvals.
+    pub committed: Dong,
+    /// Disbursed.
+    pub disbursed: Dong,
+}
+
+impl Combine for Flows {
+    fn combine(&mut self, other: &Flows) {
+        self.allocated = self.allocated.saturating_add(other.allocated);
+        self.committed = self.committed.saturating_add(other.committed);
+        self.disbursed = self.disbursed.saturating_add(other.disbursed);
+    }
+}
+
+impl From<&BookCell> for Flows {
+    fn from(cell: &BookCell) -> Flows {
+        Flows {
+            allocated: cell.allocated,
+            committed: cell.committed,
+            disbursed: cell.disbursed,
+        }
+    }
+}
+
+/// One row of the budget book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetRow {
+    /// The programme.
+    pub programme_id: Id,
+    /// The funding source.
+    pub source: Id,
+    /// The unit (or `Unspecified` for programme-level allocations).
+    pub unit: UnitBucket,
+    /// The month.
+    pub month: YearMonth,
+    /// The month's flows in this unit.
+    #[serde(flatten)]
+    pub flows: Flows,
+    /// The programme × source's uncommitted allocation at the end of the month
+    /// (cumulative allocated − committed over all units; negative only if approvals
+    /// were dated before the allocations that fund them).
+    pub remaining: Balance,
+}
+
+/// The filtered book with its totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetBook {
+    /// Rows in programme order, then by source id, month and unit.
+    pub rows: Vec<BudgetRow>,
+    /// Sum of the rows' flows.
+    pub totals: Flows,
+}
+
+/// The programme × source totals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BudgetSummary {
+    /// The programme.
+    pub programme_id: Id,
+    /// The funding source.
+    pub source: Id,
+    /// Allocated.
+    pub allocated: Dong,
+    /// Committed by live approvals.
+    pub committed: Dong,
+    /// Disbursed.
+    pub disbursed: Dong,
+    /// Allocated − committed: what approvals may still take.
+    pub remaining: Dong,
+    /// Committed − disbursed: promised and not yet paid.
+    pub undisbursed: Dong,
+}
+
+/// The running remainder at the end of each month of one programme × source.
+fn remaining_by_month(
+    cells: &BTreeMap<(Option<UnitId>, YearMonth), BookCell>,
+) -> BTreeMap<YearMonth, Balance> {
+    let mut by_month: BTreeMap<YearMonth, Balance> = BTreeMap::new();
+    for ((_, month), cell) in cells {
+        *by_month.entry(*month).or_default() += cell.allocated.minus(cell.committed);
+    }
+    let mut running = Balance::ZERO;
+    for balance in by_month.values_mut() {
+        running += *balance;
+        *balance = running;
+    }
+    by_month
+}
+
+/// A programme's sources by id, so output never depends on the order of allocations.
+fn sorted_sources(programme: &Programme) -> Vec<&SourceBudget> {
+    let mut sources: Vec<&SourceBudget> = programme.sources.iter().collect();
+    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    sources
+}
+
+fn month_in_range(filter: &BudgetFilter, month: YearMonth) -> bool {
+    filter.from_month.is_none_or(|from| from <= month)
+        && filter.to_month.is_none_or(|to| month <= to)
+}
+
+/// The budget book, filtered and grouped by unit.
+pub fn budget_book(ledger: &Ledger, filter: &BudgetFilter, grouping: UnitGrouping) -> BudgetBook {
+    let mut rows = Vec::new();
+    let mut totals = Flows::default();
+    let wanted = |wanted: &Option<Id>, actual: &Id| wanted.as_ref().is_none_or(|id| id == actual);
+    for (_, programme) in ledger.programmes().iter() {
+        if !wanted(&filter.programme_id, &programme.id) {
+            continue;
+        }
+        for budget in sorted_sources(programme)
+            .into_iter()
+            .filter(|b| wanted(&filter.source, &b.source))
+        {
+            let remaining = remaining_by_month(&budget.cells);
+            let mut by_month: BTreeMap<YearMonth, Vec<(Option<UnitId>, Flows)>> = BTreeMap::new();
+            for ((unit, month), cell) in &budget.cells {
+                if month_in_range(filter, *month) && *cell != BookCell::default() {
+                    by_month
+                        .entry(*month)
+                        .or_default()
+                        .push((*unit, Flows::from(cell)));
+                }
+            }
+            for (month, cells) in by_month {
+                for (unit, flows) in regroup(ledger, cells, grouping) {
+                    if filter
+                        .unit_code
+                        .as_ref()
+                        .is_some_and(|code| unit.code() != Some(code.as_str()))
+                    {
+                        continue;
+                    }
+                    totals.combine(&flows);
+                    rows.push(BudgetRow {
+                        programme_id: programme.id.clone(),
+                        source: budget.source.clone(),
+                        unit,
+                        month,
+                        flows,
+                        remaining: remaining.get(&month).copied().unwrap_or_default(),
+                    });
+                }
+            }
+        }
+    }
+    BudgetBook { rows, totals }
+}
+
+/// Totals per programme × source, in programme order then by source id.
+pub fn budget_summary(ledger: &Ledger) -> Vec<BudgetSummary> {
+    ledger
+        .programmes()
+        .iter()
+        .flat_map(|(_, programme)| {
+            sorted_sources(programme)
+                .into_iter()
+                .map(|budget| BudgetSummary {
+                    programme_id: programme.id.clone(),
+                    source: budget.source.clone(),
+                    allocated: budget.allocated,
+                    committed: budget.committed,
+                    disbursed: budget.disbursed,
+                    remaining: budget.remaining(),
+                    undisbursed: budget.committed.saturating_sub(budget.disbursed),
+                })
+        })
+        .collect()
+}

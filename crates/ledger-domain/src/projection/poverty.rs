@@ -1,0 +1,211 @@
+//! Poverty status per standard × unit: households by status, exits from near-poverty in
+//! a period, and near-poor households remaining. Status is per household *and* per
+//! standard; households never classified under a standard are not counted under it.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use crate::event::PovertyStatus;
+use crate::id::Id;
+use crate::ledger::Ledger;
+
+/// Households by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct StatusCounts {
+    /// Poor.
+    pub poor: u64,
+    /// Near-poor.
+    pub near_poor: u64,
+    /// Not poor.
+    pub not_poor: u64,
+}
+
+impl Combine for StatusCounts {
+    fn combine(&mut self, other: &StatusCounts) {
+        self.poor += other.poor;
+        self.near_poor += other.near_poor;
+        self.not_poor += other.not_poor;
+    }
+}
+
+impl StatusCounts {
+    fn of(status: PovertyStatus) -> StatusCounts {
+        let mut counts = StatusCounts::default();
+        match status {
+            PovertyStatus::Poor => counts.poor = 1,
+            PovertyStatus::NearPoor => counts.near_poor = 1,
+            PovertyStatus::NotPoor => counts.not_poor = 1,
+        }
+        counts
+    }
+}
+
+/// Counts of one standard in one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusRow {
+    /// The standard.
+    pub standard_id: Id,
+    /// The unit.
+    pub unit: UnitBucket,
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: StatusCounts,
+}
+
+fn standards_matching<'a>(
+    ledger: &'a Ledger,
+    standard_id: Option<&'a str>,
+) -> impl Iterator<Item = (u32, &'a Id)> + 'a {
+    ledger
+        .standards()
+        .iter()
+        .filter(move |(_, s)| standard_id.is_none_or(|id| id == s.definition.standard_id.as_str()))
+        .map(|(index, s)| (index, &s.definition.standard_id))
+}
+
+/// Households by status per standard (optionally one) and unit.
+pub fn status_counts(
+    ledger: &Ledger,
+    standard_id: Option<&str>,
+    grouping: UnitGrouping,
+) -> Vec<StatusRow> {
+    let mut rows = Vec::new();
+    for (standard, id) in standards_matching(ledger, standard_id) {
+        let figures = ledger.households().iter().filter_map(|(_, household)| {
+            let status = household.status_under(standard)?;
+            Some((household.unit, StatusCounts::of(status.status)))
+        });
+        for (unit, counts) in regroup(ledger, figures, grouping) {
+            rows.push(StatusRow {
+                standard_id: id.clone(),
+                unit,
+                counts,
+            });
+        }
+    }
+    rows
+}
+
+/// Exits counted for a unit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ExitCount {
+    /// Households that left near-poverty.
+    pub exits: u64,
+}
+
+impl Combine for ExitCount {
+    fn combine(&mut self, other: &ExitCount) {
+        self.exits += other.exits;
+    }
+}
+
+/// Exits under one standard in one unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExitRow {
+    /// The standard.
+    pub standard_id: Id,
+    /// The unit.
+    pub unit: UnitBucket,
+    /// The count.
+    #[serde(flatten)]
+    pub count: ExitCount,
+}
+
+/// Exits from near-poverty effective between `from` and `to` (inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExitsReport {
+    /// First day of the period.
+    pub from: NaiveDate,
+    /// Last day of the period.
+    pub to: NaiveDate,
+    /// Per standard and unit.
+    pub rows: Vec<ExitRow>,
+    /// Per standard.
+    pub totals: Vec<StandardCount>,
+}
+
+/// A count under one standard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StandardCount {
+    /// The standard.
+    pub standard_id: Id,
+    /// Its name.
+    pub name: String,
+    /// The count.
+    pub households: u64,
+}
+
+/// Exits from near-poverty per standard (optionally one) and unit in `from..=to`.
+pub fn exits(
+    ledger: &Ledger,
+    standard_id: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+    grouping: UnitGrouping,
+) -> ExitsReport {
+    let mut report = ExitsReport {
+        from,
+        to,
+        rows: Vec::new(),
+        totals: Vec::new(),
+    };
+    for (standard, id) in standards_matching(ledger, standard_id) {
+        let figures = ledger.households().iter().filter_map(|(_, household)| {
+            let status = household.status_under(standard)?;
+            let exits = status
+                .exits
+                .iter()
+                .filter(|date| from <= **date && **date <= to)
+                .count();
+            (exits > 0).then_some((
+                household.unit,
+                ExitCount {
+                    exits: exits as u64,
+                },
+            ))
+        });
+        let rows = regroup(ledger, figures, grouping);
+        let total = rows.iter().map(|(_, count)| count.exits).sum();
+        report.totals.push(StandardCount {
+            standard_id: id.clone(),
+            name: name_of(ledger, standard),
+            households: total,
+        });
+        report
+            .rows
+            .extend(rows.into_iter().map(|(unit, count)| ExitRow {
+                standard_id: id.clone(),
+                unit,
+                count,
+            }));
+    }
+    report
+}
+
+fn name_of(ledger: &Ledger, standard: u32) -> String {
+    ledger
+        .standards()
+        .at(standard)
+        .map(|s| s.definition.name.clone())
+        .unwrap_or_default()
+}
+
+/// Near-poor households remaining under each standard (zero included).
+pub fn near_poor_remaining(ledger: &Ledger) -> Vec<StandardCount> {
+    standards_matching(ledger, None)
+        .map(|(standard, id)| StandardCount {
+            standard_id: id.clone(),
+            name: name_of(ledger, standard),
+            households: ledger
+                .households()
+                .iter()
+                .filter(|(_, household)| {
+                    household
+                        .status_under(standard)
+                        .is_some_and(|status| status.status == PovertyStatus::NearPoor)
+                })
+                .count() as u64,
+        })
+        .collect()
+}

@@ -1,0 +1,233 @@
+//! Sponsorship obligations per sponsorship, per child, per sponsor and per programme.
+//!
+//! For a query date `on`, with A the monthly amount:
+//! - `obligation` = A × scheduled months (to the month before the 18th birthday, a fixed
+//!   end, or an early end);
+//! - `due` = A × months whose installment fell due by `on` (due on the 1st of the month);
+//! - `paid` = payments not reversed;
+//! - `arrears` = max(due − paid, 0); `prepaid` = max(paid − due, 0);
+//! - `remaining` = obligation − paid: what is still to be paid overall;
+//! - `future_liability` = obligation − max(due, paid): installments falling due after
+//!   `on` that are not prepaid. So remaining = arrears + future_liability.
+//!
+//! After a transfer each sponsor owes its own months; payments belong to the sponsor
+//! whose months they cover.
+
+mod parties;
+mod totals;
+
+pub use parties::{
+    by_child, by_sponsor, by_unit, ChildObligation, SponsorObligation, UnitObligation,
+};
+pub use totals::{
+    by_programme, totals, turning_18_within, MonthlyAmountCount, SponsorshipTotals,
+    TurningEighteen, YearForecast,
+};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::id::Id;
+use crate::ledger::{Ledger, Sponsorship};
+use crate::money::Dong;
+use crate::month::YearMonth;
+use crate::schedule::Schedule;
+
+/// The money of an obligation as of a date (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Obligation {
+    /// Installments scheduled.
+    pub months: u64,
+    /// Installments due by the query date.
+    pub months_due: u64,
+    /// A × months.
+    pub obligation: Dong,
+    /// Due by the query date.
+    pub due: Dong,
+    /// Paid (not reversed).
+    pub paid: Dong,
+    /// max(due − paid, 0).
+    pub arrears: Dong,
+    /// max(paid − due, 0).
+    pub prepaid: Dong,
+    /// obligation − paid.
+    pub remaining: Dong,
+    /// obligation − max(due, paid).
+    pub future_liability: Dong,
+}
+
+impl Obligation {
+    /// The obligation of `monthly` over `schedule` with `paid` received, as of `on`.
+    pub fn of(monthly: Dong, schedule: Option<Schedule>, paid: Dong, on: NaiveDate) -> Obligation {
+        let months = schedule.map_or(0, |s| s.months());
+        let months_due = schedule.map_or(0, |s| s.months_due_by(on));
+        let obligation = monthly.checked_mul(u64::from(months)).unwrap_or(Dong::MAX);
+        let due = monthly
+            .checked_mul(u64::from(months_due))
+            .unwrap_or(Dong::MAX);
+        Obligation {
+            months: u64::from(months),
+            months_due: u64::from(months_due),
+            obligation,
+            due,
+            paid,
+            arrears: due.saturating_sub(paid),
+            prepaid: paid.saturating_sub(due),
+            remaining: obligation.saturating_sub(paid),
+            future_liability: obligation.saturating_sub(due.max(paid)),
+        }
+    }
+
+    /// Adds `other` (sums each figure; arrears stay per-obligation, never netted).
+    pub fn add(&mut self, other: &Obligation) {
+        self.months += other.months;
+        self.months_due += other.months_due;
+        for (mine, theirs) in [
+            (&mut self.obligation, other.obligation),
+            (&mut self.due, other.due),
+            (&mut self.paid, other.paid),
+            (&mut self.arrears, other.arrears),
+            (&mut self.prepaid, other.prepaid),
+            (&mut self.remaining, other.remaining),
+            (&mut self.future_liability, other.future_liability),
+        ] {
+            *mine = mine.saturating_add(theirs);
+        }
+    }
+}
+
+/// Paid (not reversed) for the months in `part`, or all months if `None`.
+pub fn paid_in(sponsorship: &Sponsorship, part: Option<&Schedule>) -> Dong {
+    sponsorship
+        .live_payments()
+        .filter(|payment| part.is_none_or(|part| part.contains(payment.covers.first)))
+        .fold(Dong::ZERO, |sum, payment| {
+            sum.saturating_add(payment.amount)
+        })
+}
+
+/// A sponsorship's whole obligation as of `on`.
+pub fn obligation_of(sponsorship: &Sponsorship, on: NaiveDate) -> Obligation {
+    let paid = paid_in(sponsorship, None);
+    Obligation::of(
+        sponsorship.monthly_amount,
+        Some(sponsorship.schedule),
+        paid,
+        on,
+    )
+}
+
+/// Each sponsor's share of a sponsorship as of `on`: (sponsor index, months, obligation).
+pub fn sponsor_shares(
+    sponsorship: &Sponsorship,
+    on: NaiveDate,
+) -> Vec<(u32, Schedule, Obligation)> {
+    sponsorship
+        .parts()
+        .map(|(sponsor, part)| {
+            let paid = paid_in(sponsorship, Some(&part));
+            (
+                sponsor,
+                part,
+                Obligation::of(sponsorship.monthly_amount, Some(part), paid, on),
+            )
+        })
+        .collect()
+}
+
+/// One sponsor's months of a sponsorship.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SponsorPart {
+    /// The sponsor.
+    pub sponsor_id: Id,
+    /// First month owed by it.
+    pub first_month: YearMonth,
+    /// Last month owed by it.
+    pub last_month: YearMonth,
+}
+
+/// One sponsorship's schedule and money as of a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SponsorshipSummary {
+    /// The sponsorship.
+    pub sponsorship_id: Id,
+    /// Its programme.
+    pub programme_id: Id,
+    /// The child (pseudonymous).
+    pub child_id: Id,
+    /// The sponsor owing the latest months.
+    pub sponsor_id: Id,
+    /// Every sponsor's months, in order.
+    pub sponsors: Vec<SponsorPart>,
+    /// A per month.
+    pub monthly_amount: Dong,
+    /// First month owed.
+    pub first_month: YearMonth,
+    /// Last month owed.
+    pub last_month: YearMonth,
+    /// True if it runs until 18 (no fixed number of months).
+    pub until_18: bool,
+    /// True if ended early.
+    pub ended: bool,
+    /// The money.
+    #[serde(flatten)]
+    pub obligation: Obligation,
+}
+
+/// The summary of one sponsorship (by index) as of `on`.
+pub fn summary_of(
+    ledger: &Ledger,
+    sponsorship: &Sponsorship,
+    on: NaiveDate,
+) -> Option<SponsorshipSummary> {
+    let programme = ledger.programmes().at(sponsorship.programme)?;
+    let child = ledger.children().at(sponsorship.child)?;
+    let current = sponsorship.segments.last()?;
+    let sponsors = sponsorship
+        .parts()
+        .filter_map(|(sponsor, part)| {
+            Some(SponsorPart {
+                sponsor_id: ledger.sponsors().at(sponsor)?.id.clone(),
+                first_month: part.first,
+                last_month: part.last,
+            })
+        })
+        .collect();
+    Some(SponsorshipSummary {
+        sponsorship_id: sponsorship.id.clone(),
+        programme_id: programme.id.clone(),
+        child_id: child.id.clone(),
+        sponsor_id: current.sponsor_id.clone(),
+        sponsors,
+        monthly_amount: sponsorship.monthly_amount,
+        first_month: sponsorship.schedule.first,
+        last_month: sponsorship.schedule.last,
+        until_18: sponsorship.fixed_months.is_none(),
+        ended: sponsorship.ended_on.is_some(),
+        obligation: obligation_of(sponsorship, on),
+    })
+}
+
+/// Every sponsorship as of `on`, in pledge order.
+pub fn sponsorships(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipSummary> {
+    ledger
+        .sponsorships()
+        .iter()
+        .filter_map(|(_, sponsorship)| summary_of(ledger, sponsorship, on))
+        .collect()
+}
+
+/// Sponsorships in arrears on `on`.
+pub fn in_arrears(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipSummary> {
+    let mut rows = sponsorships(ledger, on);
+    rows.retain(|row| !row.obligation.arrears.is_zero());
+    rows
+}
+
+/// The monthly amount of a sponsorship if `month` is scheduled.
+pub fn monthly_in(sponsorship: &Sponsorship, month: Option<YearMonth>) -> Dong {
+    match month {
+        Some(month) if sponsorship.schedule.contains(month) => sponsorship.monthly_amount,
+        _ => Dong::ZERO,
+    }
+}

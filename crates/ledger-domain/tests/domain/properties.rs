@@ -1,0 +1,140 @@
+//! Property tests over random valid histories: replay is deterministic, books always
+//! balance, a reversal reads as if the reversed fact never happened, and `as_of` /
+//! `known_at` equal replaying only the events that occurred / were recorded by then.
+
+use std::collections::BTreeMap;
+
+use chrono::Duration;
+use ledger_domain::event::Event;
+use ledger_domain::money::Balance;
+use ledger_domain::posting::Account;
+use ledger_domain::projection::accounts::account_balances;
+use ledger_domain::projection::budget::{budget_book, budget_summary, BudgetFilter, BudgetSummary};
+use ledger_domain::projection::housing::housing_progress;
+use ledger_domain::projection::sponsorship::totals;
+use ledger_domain::projection::sponsorship::{by_sponsor, sponsorships};
+use ledger_domain::projection::UnitGrouping;
+use ledger_domain::{replay, Ledger, RecordedEvent};
+use proptest::prelude::*;
+
+use crate::helpers::*;
+
+mod ops;
+
+use ops::{op, ops_start, run};
+
+fn non_zero_balances(ledger: &Ledger) -> BTreeMap<Account, Balance> {
+    account_balances(ledger)
+        .into_iter()
+        .filter(|row| !row.balance.is_zero())
+        .map(|row| (row.account, row.balance))
+        .collect()
+}
+
+fn non_zero_summary(ledger: &Ledger) -> Vec<BudgetSummary> {
+    let mut rows = budget_summary(ledger);
+    rows.retain(|row| {
+        !(row.allocated.is_zero() && row.committed.is_zero() && row.disbursed.is_zero())
+    });
+    rows
+}
+
+/// The projection outputs a reversal must leave as if the reversed event never was.
+fn money_views(ledger: &Ledger) -> impl PartialEq + std::fmt::Debug {
+    let on = d("2024-06-15");
+    (
+        budget_book(ledger, &BudgetFilter::default(), UnitGrouping::AsRecorded),
+        non_zero_summary(ledger),
+        non_zero_balances(ledger),
+        housing_progress(ledger, on),
+        sponsorships(ledger, on),
+        by_sponsor(ledger, on),
+        totals(ledger, on),
+    )
+}
+
+fn reversed_id(event: &Event) -> Option<uuid::Uuid> {
+    match event {
+        Event::AllocationReversed(e) => Some(e.allocation_event_id),
+        Event::DisbursementReversed(e) => Some(e.disbursement_event_id),
+        Event::SponsorshipPaymentReversed(e) => Some(e.payment_event_id),
+        _ => None,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replaying_any_valid_sequence_twice_gives_equal_state(ops in proptest::collection::vec(op(), 1..60)) {
+        let (s, _) = run(&ops);
+        let first = replay(&s.log, None, None);
+        let second = replay(&s.log, None, None);
+        prop_assert_eq!(&first, &second);
+        prop_assert_eq!(&first, &s.ledger);
+        prop_assert_eq!(first.ignored_events(), 0);
+    }
+
+    #[test]
+    fn the_trial_balance_is_always_zero_and_matches_the_postings(ops in proptest::collection::vec(op(), 1..60)) {
+        let (s, _) = run(&ops);
+        let mut from_postings: BTreeMap<Account, Balance> = BTreeMap::new();
+        for recorded in &s.log {
+            let postings = recorded.event.postings();
+            prop_assert!(ledger_domain::posting::is_balanced(&postings));
+            for posting in postings {
+                *from_postings.entry(posting.account.clone()).or_default() += posting.signed();
+            }
+        }
+        from_postings.retain(|_, balance| !balance.is_zero());
+        prop_assert_eq!(non_zero_balances(&s.ledger), from_postings);
+        let trial = ledger_domain::projection::accounts::trial_balance(&s.ledger);
+        prop_assert!(trial.difference.is_zero());
+        prop_assert_eq!(trial.total_debit, trial.total_credit);
+    }
+
+    #[test]
+    fn a_projection_after_a_reversal_equals_the_projection_without_the_reversed_event(
+        ops in proptest::collection::vec(op(), 1..60),
+    ) {
+        let (s, _) = run(&ops);
+        let reversals: Vec<(uuid::Uuid, uuid::Uuid)> = s
+            .log
+            .iter()
+            .filter_map(|e| Some((e.event_id, reversed_id(&e.event)?)))
+            .collect();
+        let full = money_views(&s.ledger);
+        for (reversal, original) in reversals {
+            let without: Vec<&RecordedEvent> =
+                s.log.iter().filter(|e| e.event_id != reversal && e.event_id != original).collect();
+            let ledger = replay(without, None, None);
+            prop_assert_eq!(&money_views(&ledger), &full);
+        }
+    }
+
+    #[test]
+    fn as_of_a_date_equals_replaying_only_events_that_occurred_by_then(
+        ops in proptest::collection::vec(op(), 1..60),
+        day in 0..200i64,
+    ) {
+        let (s, snapshots) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let as_of = replay(&s.log, Some(date), None);
+        let filtered: Vec<&RecordedEvent> = s.log.iter().filter(|e| e.occurred_on <= date).collect();
+        prop_assert_eq!(&as_of, &replay(filtered, None, None));
+        // Business dates of the ops never decrease, so the same state existed during the run.
+        let ops_by_then = ((day / 3) + 1).min(ops.len() as i64) as usize;
+        prop_assert_eq!(&as_of, &snapshots[ops_by_then - 1]);
+    }
+
+    #[test]
+    fn known_at_a_time_equals_replaying_the_events_recorded_by_then(
+        ops in proptest::collection::vec(op(), 1..40),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let (s, _) = run(&ops);
+        let count = cut.index(s.log.len() + 1);
+        let known = replay(&s.log, None, Some(recorded_at(count as u64)));
+        prop_assert_eq!(known, replay(&s.log[..count], None, None));
+    }
+}
