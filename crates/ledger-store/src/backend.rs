@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::error::{AppendError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::Row;
+use crate::plan::{Row, StoredKey};
 use crate::tokens::TokenRecord;
 
 /// A durable home for the log. Implementations commit a whole batch in one transaction,
@@ -48,6 +48,9 @@ pub trait StorageBackend: Send + Sync + 'static {
 
     /// The token and its secret's hash.
     async fn token(&self, id: &str) -> Result<Option<(TokenRecord, Vec<u8>)>, StoreError>;
+
+    /// The stored request hash and result of an idempotency key.
+    async fn idempotency_key(&self, key: &str) -> Result<Option<StoredKey>, StoreError>;
 
     /// Marks the token revoked at `at_micros`; false when no such token exists.
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError>;
@@ -184,4 +187,16 @@ pub(crate) fn head_from_parts(
 /// Positions and versions are u64 in Rust and BIGINT in SQL; the writer never comes near 2^63.
 pub(crate) fn to_sql_int(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Decodes a stored idempotency key row.
+pub(crate) fn stored_key(request_hash: Vec<u8>, result: &str) -> Result<StoredKey, StoreError> {
+    let result = serde_json::from_str(result).map_err(|e| StoreError::Corrupt {
+        position: 0,
+        reason: format!("stored idempotency result is not readable: {e}"),
+    })?;
+    Ok(StoredKey {
+        request_hash,
+        result,
+    })
 }

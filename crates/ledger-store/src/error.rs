@@ -12,15 +12,15 @@ use crate::model::ExpectedVersion;
 pub enum ValidationError {
     #[error("the append holds no events")]
     EmptyAppend,
+    #[error("an idempotency key must be 1 to 256 bytes")]
+    InvalidIdempotencyKey,
     #[error("stream {stream} is listed with no events")]
     EmptyStream { stream: String },
-    #[error("stream {stream} appears twice in one append")]
-    DuplicateStream { stream: String },
     #[error("invalid stream name {name:?}: {reason}")]
     InvalidStreamName { name: String, reason: &'static str },
     #[error("{count} events in one append; at most {max} are allowed")]
     TooManyEvents { count: usize, max: usize },
-    #[error("{count} streams in one append; at most {max} are allowed")]
+    #[error("{count} stream entries in one append; at most {max} are allowed")]
     TooManyStreams { count: usize, max: usize },
     #[error("event {event_id} appears twice in one append")]
     DuplicateEventId { event_id: Uuid },
@@ -55,6 +55,8 @@ pub enum AppendError {
     IdempotencyMismatch { event_id: Uuid },
     #[error("event {event_id} was already recorded but other events of this append were not; a retry must resend the original append unchanged")]
     PartialRetry { event_id: Uuid },
+    #[error("idempotency key {key:?} was already used for a different request")]
+    IdempotencyKeyReused { key: String },
     #[error(transparent)]
     Invalid(#[from] ValidationError),
     /// The batch's transaction failed; the cause is logged by the writer.

@@ -11,6 +11,7 @@ mod hash;
 pub mod limits;
 mod model;
 mod plan;
+pub use plan::StoredKey;
 mod postgres;
 mod sqlite;
 mod store;
@@ -22,8 +23,8 @@ pub use backend::StorageBackend;
 pub use error::{AppendError, StoreError, ValidationError};
 pub use hash::{chain_hash, GENESIS_HASH};
 pub use model::{
-    AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, NewEvent, RecordedEvent,
-    StreamAppend, StreamName,
+    AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, IdempotencyKey, NewEvent,
+    RecordedEvent, StreamAppend, StreamName,
 };
 pub use store::EventStore;
 pub use tokens::{CreatedToken, TokenRecord};

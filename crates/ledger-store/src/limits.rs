@@ -8,14 +8,16 @@ pub const PAYLOAD_BYTES_MAX: usize = 64 * 1024;
 /// writer; importers split larger files into several calls.
 pub const EVENTS_PER_APPEND_MAX: usize = 10_000;
 
-/// Most streams one append call may touch. A domain decision touches a handful of entities.
-pub const STREAMS_PER_APPEND_MAX: usize = 64;
+/// Most stream entries in one append call. A domain decision touches a handful of entities;
+/// an import batch keeps one entry per run of events on a stream, at most one per event.
+pub const STREAMS_PER_APPEND_MAX: usize = EVENTS_PER_APPEND_MAX;
 
 /// Longest stream name, kind, actor and source reference, in bytes.
 pub const STREAM_NAME_BYTES_MAX: usize = 128;
 pub const KIND_BYTES_MAX: usize = 64;
 pub const RECORDED_BY_BYTES_MAX: usize = 128;
 pub const SOURCE_REF_BYTES_MAX: usize = 256;
+pub const IDEMPOTENCY_KEY_BYTES_MAX: usize = 256;
 
 /// Most append requests the writer folds into one transaction. Large enough that 64 concurrent
 /// clients share one fsync, small enough that one batch's latency stays low.

@@ -105,9 +105,19 @@ pub struct StreamAppend {
 }
 
 /// One atomic append: every event of every stream lands, or none does.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppendRequest {
     pub streams: Vec<StreamAppend>,
+    /// When set, a later append with the same key returns this one's result (same request)
+    /// or is refused (another request), whatever its events.
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// A caller's idempotency key and a hash of the request it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub key: String,
+    pub request_hash: [u8; 32],
 }
 
 impl AppendRequest {
@@ -118,6 +128,7 @@ impl AppendRequest {
                 expected,
                 events,
             }],
+            idempotency: None,
         }
     }
 
@@ -127,7 +138,7 @@ impl AppendRequest {
 }
 
 /// Where one appended event landed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppendedEvent {
     pub event_id: Uuid,
     pub stream: StreamName,
@@ -136,8 +147,9 @@ pub struct AppendedEvent {
 }
 
 /// The outcome of an append. `idempotent_replay` is true when every event was already stored
-/// with the same content and nothing was written.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// with the same content, or the idempotency key was already used for the same request, and
+/// nothing was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Appended {
     pub events: Vec<AppendedEvent>,
     pub idempotent_replay: bool,

@@ -11,10 +11,17 @@ use uuid::Uuid;
 use crate::error::{AppendError, ValidationError};
 use crate::hash::{chain_hash, HashInput};
 use crate::limits::*;
-use crate::model::{AppendRequest, Appended, AppendedEvent, Head, NewEvent, StreamName};
+use crate::model::{
+    AppendRequest, Appended, AppendedEvent, Head, IdempotencyKey, NewEvent, StreamName,
+};
 
 /// Checks what can be checked without the database. Runs before a request reaches the writer.
 pub(crate) fn validate(request: &AppendRequest) -> Result<(), ValidationError> {
+    if let Some(k) = &request.idempotency {
+        if k.key.is_empty() || k.key.len() > IDEMPOTENCY_KEY_BYTES_MAX {
+            return Err(ValidationError::InvalidIdempotencyKey);
+        }
+    }
     let count = request.event_count();
     if count == 0 {
         return Err(ValidationError::EmptyAppend);
@@ -31,14 +38,8 @@ pub(crate) fn validate(request: &AppendRequest) -> Result<(), ValidationError> {
             max: STREAMS_PER_APPEND_MAX,
         });
     }
-    let mut streams = HashSet::new();
     let mut ids = HashSet::new();
     for s in &request.streams {
-        if !streams.insert(s.stream.as_str()) {
-            return Err(ValidationError::DuplicateStream {
-                stream: s.stream.to_string(),
-            });
-        }
         if s.events.is_empty() {
             return Err(ValidationError::EmptyStream {
                 stream: s.stream.to_string(),
@@ -114,6 +115,15 @@ pub(crate) struct BatchFacts {
     pub versions: HashMap<String, u64>,
     /// Events of the batch whose ids are already stored.
     pub existing: HashMap<Uuid, Row>,
+    /// Idempotency keys of the batch already stored: request hash and original result.
+    pub keys: HashMap<String, StoredKey>,
+}
+
+/// What an idempotency key answers for: the request's hash and its original result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredKey {
+    pub request_hash: Vec<u8>,
+    pub result: Appended,
 }
 
 /// One row to insert.
@@ -147,8 +157,18 @@ impl Row {
 
 pub(crate) struct Plan {
     pub rows: Vec<Row>,
+    /// Idempotency keys to store with the rows: (key, request hash, result as JSON).
+    pub keys: Vec<(String, [u8; 32], String)>,
     pub outcomes: Vec<Result<Appended, AppendError>>,
     pub head: Head,
+}
+
+/// Idempotency keys the backend must look up before planning.
+pub(crate) fn key_lookups(requests: &[&AppendRequest]) -> Vec<String> {
+    requests
+        .iter()
+        .filter_map(|r| r.idempotency.as_ref().map(|k| k.key.clone()))
+        .collect()
 }
 
 /// Stream names and event ids the backend must look up before planning.
@@ -181,7 +201,12 @@ pub(crate) fn plan_batch(
     let mut outcomes = Vec::with_capacity(requests.len());
     let recorded_at_micros = now_micros.max(facts.head.recorded_at_micros);
     let mut in_batch = HashMap::new();
+    let mut keys = Vec::new();
     for request in requests {
+        if let Some(answer) = replay_of_key(&facts.keys, request.idempotency.as_ref()) {
+            outcomes.push(answer);
+            continue;
+        }
         let outcome = match replay_of_stored(&facts.existing, &in_batch, &rows, request) {
             Some(result) => result,
             None => plan_request(
@@ -192,13 +217,57 @@ pub(crate) fn plan_batch(
                 &mut in_batch,
             ),
         };
+        if let (Some(k), Ok(appended)) = (&request.idempotency, &outcome) {
+            if !appended.idempotent_replay {
+                remember_key(&mut facts.keys, &mut keys, k, appended);
+            }
+        }
         outcomes.push(outcome);
     }
     Plan {
         rows,
+        keys,
         outcomes,
         head: facts.head,
     }
+}
+
+/// `Some` when the request's idempotency key is known: its original result for the same
+/// request, a refusal for another.
+fn replay_of_key(
+    keys: &HashMap<String, StoredKey>,
+    key: Option<&IdempotencyKey>,
+) -> Option<Result<Appended, AppendError>> {
+    let key = key?;
+    let stored = keys.get(&key.key)?;
+    Some(if stored.request_hash == key.request_hash {
+        Ok(Appended {
+            idempotent_replay: true,
+            ..stored.result.clone()
+        })
+    } else {
+        Err(AppendError::IdempotencyKeyReused {
+            key: key.key.clone(),
+        })
+    })
+}
+
+fn remember_key(
+    known: &mut HashMap<String, StoredKey>,
+    to_store: &mut Vec<(String, [u8; 32], String)>,
+    key: &IdempotencyKey,
+    appended: &Appended,
+) {
+    // Serialising plain structs of strings and numbers cannot fail.
+    let json = serde_json::to_string(appended).unwrap_or_default();
+    known.insert(
+        key.key.clone(),
+        StoredKey {
+            request_hash: key.request_hash.to_vec(),
+            result: appended.clone(),
+        },
+    );
+    to_store.push((key.key.clone(), key.request_hash, json));
 }
 
 /// `Some` when the request's events are already stored: the original result if the content
@@ -251,8 +320,17 @@ fn plan_request(
     rows: &mut Vec<Row>,
     in_batch: &mut HashMap<Uuid, usize>,
 ) -> Result<Appended, AppendError> {
+    // Entries apply in order, and a stream may appear more than once (an importer keeps the
+    // order of facts across streams): each expectation holds against the version left by the
+    // entries before it. Checked in full before anything is planned, so a refusal leaves no
+    // trace in the batch.
+    let mut simulated: HashMap<&str, u64> = HashMap::new();
     for s in &request.streams {
-        let actual = facts.versions.get(s.stream.as_str()).copied().unwrap_or(0);
+        let name = s.stream.as_str();
+        let actual = simulated
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| facts.versions.get(name).copied().unwrap_or(0));
         if !s.expected.admits(actual) {
             return Err(AppendError::Conflict {
                 stream: s.stream.to_string(),
@@ -260,6 +338,7 @@ fn plan_request(
                 actual,
             });
         }
+        simulated.insert(name, actual + s.events.len() as u64);
     }
     let mut appended = Vec::with_capacity(request.event_count());
     for s in &request.streams {

@@ -9,12 +9,13 @@ use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, TOKEN_COLUMNS,
+    head_from_parts, stored_key, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS,
+    TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, StoreError};
 use crate::limits::POOL_CONNECTIONS_MAX;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{lookups, plan_batch, BatchFacts, Row};
+use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::tokens::TokenRecord;
 
 /// PostgreSQL allows 65,535 bound parameters per statement; 12 columns × 4,000 rows stays below.
@@ -65,10 +66,23 @@ impl PostgresBackend {
             }
         }
         let existing = Self::existing(tx, &ids).await?;
+        let mut keys = HashMap::new();
+        for key in key_lookups(requests) {
+            let row =
+                sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = $1")
+                    .bind(&key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(row) = row {
+                let result: String = row.try_get(1)?;
+                keys.insert(key, stored_key(row.try_get(0)?, &result)?);
+            }
+        }
         Ok(BatchFacts {
             head,
             versions,
             existing,
+            keys,
         })
     }
 
@@ -97,8 +111,19 @@ impl PostgresBackend {
     async fn insert(
         tx: &mut Transaction<'static, Postgres>,
         rows: &[Row],
+        keys: &[(String, [u8; 32], String)],
         head: &Head,
     ) -> Result<(), StoreError> {
+        for (key, hash, result) in keys {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (key, request_hash, result) VALUES ($1, $2, $3)",
+            )
+            .bind(key)
+            .bind(&hash[..])
+            .bind(result)
+            .execute(&mut **tx)
+            .await?;
+        }
         for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
             let mut q =
                 QueryBuilder::<Postgres>::new(format!("INSERT INTO events ({EVENT_COLUMNS}) "));
@@ -143,7 +168,7 @@ impl StorageBackend for PostgresBackend {
         if plan.rows.is_empty() {
             tx.rollback().await?;
         } else {
-            Self::insert(&mut tx, &plan.rows, &plan.head).await?;
+            Self::insert(&mut tx, &plan.rows, &plan.keys, &plan.head).await?;
             tx.commit().await?;
         }
         Ok(plan.outcomes)
@@ -232,6 +257,20 @@ impl StorageBackend for PostgresBackend {
             .fetch_optional(&self.pool)
             .await?
             .map(RawToken::into_parts))
+    }
+
+    async fn idempotency_key(&self, key: &str) -> Result<Option<StoredKey>, StoreError> {
+        let row = sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let result: String = row.try_get(1)?;
+                Ok(Some(stored_key(row.try_get(0)?, &result)?))
+            }
+        }
     }
 
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError> {

@@ -11,12 +11,13 @@ use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, TOKEN_COLUMNS,
+    head_from_parts, stored_key, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS,
+    TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SQLITE_BUSY_TIMEOUT_MS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{lookups, plan_batch, BatchFacts, Row};
+use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::tokens::TokenRecord;
 
 /// SQLite allows 32,766 bound variables per statement; 12 columns × 1,000 rows stays below.
@@ -69,10 +70,23 @@ impl SqliteBackend {
             }
         }
         let existing = Self::existing(tx, &ids).await?;
+        let mut keys = HashMap::new();
+        for key in key_lookups(requests) {
+            let row =
+                sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = ?")
+                    .bind(&key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(row) = row {
+                let result: String = row.try_get(1)?;
+                keys.insert(key, stored_key(row.try_get(0)?, &result)?);
+            }
+        }
         Ok(BatchFacts {
             head,
             versions,
             existing,
+            keys,
         })
     }
 
@@ -101,8 +115,19 @@ impl SqliteBackend {
     async fn insert(
         tx: &mut Transaction<'static, Sqlite>,
         rows: &[Row],
+        keys: &[(String, [u8; 32], String)],
         head: &Head,
     ) -> Result<(), StoreError> {
+        for (key, hash, result) in keys {
+            sqlx::query(
+                "INSERT INTO idempotency_keys (key, request_hash, result) VALUES (?, ?, ?)",
+            )
+            .bind(key)
+            .bind(&hash[..])
+            .bind(result)
+            .execute(&mut **tx)
+            .await?;
+        }
         for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
             let mut q =
                 QueryBuilder::<Sqlite>::new(format!("INSERT INTO events ({EVENT_COLUMNS}) "));
@@ -145,7 +170,7 @@ impl StorageBackend for SqliteBackend {
         if plan.rows.is_empty() {
             tx.rollback().await?;
         } else {
-            Self::insert(&mut tx, &plan.rows, &plan.head).await?;
+            Self::insert(&mut tx, &plan.rows, &plan.keys, &plan.head).await?;
             tx.commit().await?;
         }
         Ok(plan.outcomes)
@@ -234,6 +259,20 @@ impl StorageBackend for SqliteBackend {
             .fetch_optional(&self.pool)
             .await?
             .map(RawToken::into_parts))
+    }
+
+    async fn idempotency_key(&self, key: &str) -> Result<Option<StoredKey>, StoreError> {
+        let row = sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let result: String = row.try_get(1)?;
+                Ok(Some(stored_key(row.try_get(0)?, &result)?))
+            }
+        }
     }
 
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError> {

@@ -128,6 +128,14 @@ impl EventStore {
         self.backend.head().await
     }
 
+    /// The original request hash and result stored under an idempotency key, if any.
+    pub async fn idempotent_result(
+        &self,
+        key: &str,
+    ) -> Result<Option<crate::plan::StoredKey>, StoreError> {
+        self.backend.idempotency_key(key).await
+    }
+
     /// A new API token for `role`; its text is returned once and only its hash is kept.
     pub async fn create_token(&self, name: &str, role: &str) -> Result<CreatedToken, StoreError> {
         let (id, secret, token) = tokens::generate()?;

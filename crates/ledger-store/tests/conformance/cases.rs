@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use ledger_store::{
-    AppendError, AppendRequest, ExpectedVersion, StreamAppend, StreamName, ValidationError,
-    GENESIS_HASH,
+    AppendError, AppendRequest, ExpectedVersion, IdempotencyKey, StreamAppend, StreamName,
+    ValidationError, GENESIS_HASH,
 };
 
 use crate::helpers::*;
@@ -181,6 +181,7 @@ pub async fn a_multi_stream_append_with_one_bad_version_writes_nothing(db: &Test
                 events: events(1),
             },
         ],
+        idempotency: None,
     };
     let err = store.append(request.clone()).await.unwrap_err();
     assert!(matches!(err, AppendError::Conflict { ref stream, .. } if stream == "programme-h"));
@@ -480,10 +481,7 @@ pub async fn malformed_appends_are_refused_with_specific_errors_and_write_nothin
         other => panic!("expected a validation error, got {other:?}"),
     };
 
-    let err = store
-        .append(AppendRequest { streams: vec![] })
-        .await
-        .unwrap_err();
+    let err = store.append(AppendRequest::default()).await.unwrap_err();
     assert_eq!(invalid(err), ValidationError::EmptyAppend);
 
     let err = store
@@ -553,26 +551,6 @@ pub async fn malformed_appends_are_refused_with_specific_errors_and_write_nothin
     );
     assert!(
         matches!(err, ValidationError::InvalidField { field: "kind", .. }),
-        "{err:?}"
-    );
-
-    let dup_stream = AppendRequest {
-        streams: vec![
-            StreamAppend {
-                stream: stream("a"),
-                expected: ExpectedVersion::Any,
-                events: events(1),
-            },
-            StreamAppend {
-                stream: stream("a"),
-                expected: ExpectedVersion::Any,
-                events: events(1),
-            },
-        ],
-    };
-    let err = invalid(store.append(dup_stream).await.unwrap_err());
-    assert!(
-        matches!(err, ValidationError::DuplicateStream { .. }),
         "{err:?}"
     );
 
@@ -692,4 +670,107 @@ pub async fn subscribers_learn_of_every_commit(db: &TestDb) {
         .append(single("a", ExpectedVersion::NoStream, events(1)))
         .await;
     assert!(!updates.has_changed().unwrap());
+}
+
+pub async fn an_idempotency_key_returns_the_original_result_and_refuses_another_request(
+    db: &TestDb,
+) {
+    let store = db.open().await;
+    let keyed = |events, hash: u8| AppendRequest {
+        idempotency: Some(IdempotencyKey {
+            key: "clerk-7:approve-h1".to_owned(),
+            request_hash: [hash; 32],
+        }),
+        ..single("programme-p", ExpectedVersion::Any, events)
+    };
+    let first = store.append(keyed(events(2), 1)).await.unwrap();
+    // New event ids, same key and request hash: the original result, nothing written.
+    let again = store.append(keyed(events(2), 1)).await.unwrap();
+    assert!(again.idempotent_replay);
+    assert_eq!(again.events, first.events);
+    let other = store.append(keyed(events(1), 2)).await.unwrap_err();
+    assert!(
+        matches!(other, AppendError::IdempotencyKeyReused { .. }),
+        "{other:?}"
+    );
+    assert_eq!(store.head().await.unwrap().position, 2);
+    let stored = store
+        .idempotent_result("clerk-7:approve-h1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.result.events, first.events);
+    assert_eq!(stored.request_hash, vec![1u8; 32]);
+    assert!(store.idempotent_result("nope").await.unwrap().is_none());
+
+    // Two racing requests with one key: one writes, the other gets its result.
+    let store = std::sync::Arc::new(store);
+    let racing: Vec<_> = (0..2)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .append(AppendRequest {
+                        idempotency: Some(IdempotencyKey {
+                            key: "race".to_owned(),
+                            request_hash: [9; 32],
+                        }),
+                        ..single("programme-q", ExpectedVersion::Any, events(1))
+                    })
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for r in racing {
+        results.push(r.await.unwrap());
+    }
+    assert_eq!(results[0].events, results[1].events);
+    assert_eq!(store.head().await.unwrap().position, 3);
+}
+
+pub async fn a_stream_may_recur_in_one_append_and_order_is_kept(db: &TestDb) {
+    let store = db.open().await;
+    let entry = |name: &str, expected| StreamAppend {
+        stream: stream(name),
+        expected,
+        events: events(1),
+    };
+    let ordered = AppendRequest {
+        streams: vec![
+            entry("household-1", ExpectedVersion::NoStream),
+            entry("programme-1", ExpectedVersion::NoStream),
+            entry("household-1", ExpectedVersion::Exact(1)),
+        ],
+        idempotency: None,
+    };
+    let appended = store.append(ordered).await.unwrap();
+    let landed: Vec<_> = appended
+        .events
+        .iter()
+        .map(|e| (e.stream.to_string(), e.stream_version, e.position))
+        .collect();
+    assert_eq!(
+        landed,
+        vec![
+            ("household-1".to_owned(), 1, 1),
+            ("programme-1".to_owned(), 1, 2),
+            ("household-1".to_owned(), 2, 3),
+        ]
+    );
+    // The second entry's expectation is judged after the first entry: Exact(3) is wrong.
+    let stale = AppendRequest {
+        streams: vec![
+            entry("household-1", ExpectedVersion::Exact(2)),
+            entry("household-1", ExpectedVersion::Exact(2)),
+        ],
+        idempotency: None,
+    };
+    let err = store.append(stale).await.unwrap_err();
+    assert!(
+        matches!(err, AppendError::Conflict { actual: 3, .. }),
+        "{err:?}"
+    );
+    assert_eq!(store.head().await.unwrap().position, 3);
 }

@@ -51,4 +51,6 @@ conformance!(
     close_answers_every_queued_append,
     tokens_are_kept_as_hashes_and_revocation_takes_effect_at_once,
     subscribers_learn_of_every_commit,
+    a_stream_may_recur_in_one_append_and_order_is_kept,
+    an_idempotency_key_returns_the_original_result_and_refuses_another_request,
 );
