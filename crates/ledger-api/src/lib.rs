@@ -10,6 +10,7 @@ pub mod problem;
 mod routes;
 mod state;
 pub mod view;
+pub mod write;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};

@@ -25,5 +25,7 @@ pub const STREAM_POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub const STREAM_KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// How many times a write re-decides after a version conflict caused by a concurrent writer,
-/// before answering 409.
-pub const WRITE_CONFLICT_RETRIES: usize = 3;
+/// before answering 409. Each round lets at least one of the racers on a stream through, so
+/// this many concurrent writers to one stream (one programme's budget, say) all get a real
+/// answer (201 or 422) rather than a 409 the client would have to retry.
+pub const WRITE_CONFLICT_RETRIES: usize = 64;

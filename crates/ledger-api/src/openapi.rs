@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::limits;
 use crate::problem::ApiError;
-use crate::routes::{events, health, tokens};
+use crate::routes::{commands, events, health, queries, tokens};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -35,7 +35,8 @@ struct ApiDoc;
 
 /// Every route, documented.
 pub fn openapi_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    queries::register(commands::register(router))
         .routes(routes!(health::healthz))
         .routes(routes!(tokens::create, tokens::list))
         .routes(routes!(tokens::revoke))

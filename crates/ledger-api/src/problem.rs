@@ -190,12 +190,28 @@ impl From<AppendError> for ApiError {
             AppendError::Conflict { .. } => ApiError::Conflict(error.to_string()),
             AppendError::IdempotencyMismatch { .. } | AppendError::PartialRetry { .. } => {
                 ApiError::unprocessable(format!(
-                    "{error}: an Idempotency-Key may only be reused with the same request body"
+                    "{error}: an event id may only be reused with the same content"
                 ))
             }
+            AppendError::IdempotencyKeyReused { key } => ApiError::unprocessable(format!(
+                "Idempotency-Key {:?} was already used with a different request",
+                key.rsplit(':').next().unwrap_or(&key)
+            )),
             AppendError::Invalid(v) => ApiError::bad_request(v.to_string()),
             AppendError::Storage(cause) => ApiError::Internal(cause.to_string()),
             AppendError::Closed => ApiError::Unavailable,
+        }
+    }
+}
+
+impl From<crate::write::WriteError> for ApiError {
+    fn from(error: crate::write::WriteError) -> Self {
+        use crate::write::WriteError;
+        match error {
+            WriteError::Rule(rule) => ApiError::unprocessable(rule.to_string()),
+            WriteError::Append(append) => append.into(),
+            WriteError::Store(store) => store.into(),
+            WriteError::Encoding(cause) => ApiError::Internal(cause),
         }
     }
 }

@@ -3,15 +3,16 @@
 
 mod cases;
 mod helpers;
+mod writes;
 
 macro_rules! on_both_backends {
-    ($($case:ident),* $(,)?) => {
+    ($($module:ident :: $case:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let db = ledger_testkit::TestDb::sqlite().await;
-                    crate::cases::$case(crate::helpers::spawn_app(db).await).await;
+                    crate::$module::$case(crate::helpers::spawn_app(db).await).await;
                 }
             )*
         }
@@ -20,7 +21,7 @@ macro_rules! on_both_backends {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $case() {
                     let Some(db) = ledger_testkit::TestDb::postgres().await else { return };
-                    crate::cases::$case(crate::helpers::spawn_app(db).await).await;
+                    crate::$module::$case(crate::helpers::spawn_app(db).await).await;
                 }
             )*
         }
@@ -28,13 +29,19 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
-    health_needs_no_token_and_reports_the_head,
-    every_route_answers_every_role_as_its_scope_says,
-    the_feed_pages_with_a_cursor_and_refuses_bad_limits,
-    an_entity_history_lists_its_stream_and_unknown_streams_are_404,
-    the_live_stream_never_skips_or_reorders_under_concurrent_writers_and_a_reconnect,
-    admin_tokens_are_created_shown_once_and_revoked_at_once,
-    errors_are_problem_documents_with_security_headers_and_no_cors,
+    cases::health_needs_no_token_and_reports_the_head,
+    cases::every_route_answers_every_role_as_its_scope_says,
+    cases::the_feed_pages_with_a_cursor_and_refuses_bad_limits,
+    cases::an_entity_history_lists_its_stream_and_unknown_streams_are_404,
+    cases::the_live_stream_never_skips_or_reorders_under_concurrent_writers_and_a_reconnect,
+    cases::admin_tokens_are_created_shown_once_and_revoked_at_once,
+    cases::errors_are_problem_documents_with_security_headers_and_no_cors,
+    writes::recorded_facts_show_in_the_answers_and_a_broken_rule_is_422,
+    writes::an_idempotent_retry_returns_the_original_response_and_appends_nothing,
+    writes::concurrent_approvals_against_one_budget_let_exactly_the_affordable_ones_pass,
+    writes::malformed_bodies_are_400_with_the_field_and_change_nothing,
+    writes::queries_answer_as_of_a_date_and_as_known_at_a_time,
+    writes::the_dashboard_role_never_sees_a_planted_personal_field,
 );
 
 mod contract {

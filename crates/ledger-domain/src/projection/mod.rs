@@ -7,6 +7,7 @@
 //! be grouped by the unit recorded at the time or by today's unit ([`units`]).
 
 pub mod accounts;
+pub mod annual;
 pub mod budget;
 pub mod housing;
 pub mod jobs;

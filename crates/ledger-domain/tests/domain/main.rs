@@ -3,9 +3,11 @@
 
 mod helpers;
 
+mod annual_report;
 mod budget_rules;
 mod commands_json;
 mod events;
+mod fixture_halong;
 mod geography_rules;
 mod halong;
 mod housing_approval_rules;

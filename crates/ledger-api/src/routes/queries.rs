@@ -1,0 +1,317 @@
+//! Read-side queries for dashboards, finance officers and inspectors. Every query takes the two
+//! time axes (`as_of` date, `known_at` timestamp) and, for inspectors, `at_position`, and echoes
+//! them with the ledger position its answer reflects. Without them the live view answers; with
+//! any of them the log is replayed up to that point.
+
+use axum::extract::State;
+use axum::Json;
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt;
+use ledger_domain::id::Id;
+use ledger_domain::projection::{
+    accounts, budget, housing, jobs, poverty, sponsorship, units, UnitGrouping,
+};
+use ledger_domain::{Ledger, YearMonth};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{scope, Access, Authorized, Caller, Scope};
+use crate::extract::ApiQuery;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::view::decode;
+
+/// The two time axes and the inspector's position.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct TimeParams {
+    /// Valid time: include facts with `occurred_on` ≤ this date (default: today, UTC+7).
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<NaiveDate>,
+    /// Transaction time: include only events recorded at or before this instant (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub known_at: Option<DateTime<Utc>>,
+    /// Inspectors only: replay the log up to this position.
+    pub at_position: Option<u64>,
+}
+
+/// A query's answer with the point in both time axes it reflects.
+#[derive(Serialize, ToSchema)]
+pub struct Answer {
+    #[schema(value_type = String, format = Date)]
+    pub as_of: NaiveDate,
+    pub known_at: Option<DateTime<Utc>>,
+    pub at_position: Option<u64>,
+    /// The last log position the answer includes.
+    pub position: u64,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// Today in Vietnam (UTC+7), the default `as_of`.
+fn today() -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+/// Runs `query` against the ledger at the requested point in time.
+async fn answer<T: Serialize>(
+    state: &AppState,
+    caller: &Caller,
+    time: TimeParams,
+    query: impl FnOnce(&Ledger, NaiveDate) -> T,
+) -> Result<Json<Answer>, ApiError> {
+    if time.at_position.is_some() {
+        caller.require(Access::Inspect)?;
+    }
+    let on = time.as_of.unwrap_or_else(today);
+    let historical = time.as_of.is_some() || time.known_at.is_some() || time.at_position.is_some();
+    let (data, position) = if historical {
+        let head = state.store.head().await?.position;
+        let upto = time.at_position.map_or(head, |p| p.min(head));
+        let mut ledger = Ledger::default();
+        let mut events = std::pin::pin!(state.store.read_all(1));
+        while let Some(stored) = events.try_next().await? {
+            if stored.position > upto {
+                break;
+            }
+            if let Some(e) = decode(&stored) {
+                if e.is_visible(time.as_of, time.known_at) {
+                    ledger.apply(&e);
+                }
+            }
+        }
+        (serde_json::to_value(query(&ledger, on)), upto)
+    } else {
+        state.view.catch_up(&state.store).await?;
+        let folded = state.view.read().await;
+        (
+            serde_json::to_value(query(&folded.ledger, on)),
+            folded.position,
+        )
+    };
+    Ok(Json(Answer {
+        as_of: on,
+        known_at: time.known_at,
+        at_position: time.at_position,
+        position,
+        data: data.map_err(|e| ApiError::Internal(e.to_string()))?,
+    }))
+}
+
+/// How to group by commune/ward.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct GroupingParams {
+    /// `recorded` (the unit valid at the time, default) or `current` (today's unit after
+    /// mergers; a split unit's figures are reported as unassignable).
+    pub grouping: Option<String>,
+}
+
+impl GroupingParams {
+    fn resolve(&self, on: NaiveDate) -> Result<UnitGrouping, ApiError> {
+        match self.grouping.as_deref() {
+            None | Some("recorded") => Ok(UnitGrouping::AsRecorded),
+            Some("current") => Ok(UnitGrouping::CurrentOn(on)),
+            Some(other) => Err(ApiError::bad_field(
+                "grouping",
+                format!("grouping must be recorded or current, not {other:?}"),
+            )),
+        }
+    }
+}
+
+fn parse_id(field: &str, value: Option<String>) -> Result<Option<Id>, ApiError> {
+    value
+        .map(|v| Id::parse(&v).map_err(|e| ApiError::bad_field(field, e.to_string())))
+        .transpose()
+}
+
+fn parse_month(field: &str, value: Option<String>) -> Result<Option<YearMonth>, ApiError> {
+    value
+        .map(|v| {
+            v.parse::<YearMonth>()
+                .map_err(|e| ApiError::bad_field(field, format!("{field}: {e}")))
+        })
+        .transpose()
+}
+
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetParams {
+    pub programme: Option<String>,
+    /// Funding source, e.g. `province`.
+    pub source: Option<String>,
+    /// Commune/ward code (after grouping).
+    pub unit: Option<String>,
+    /// `YYYY-MM`.
+    pub from_month: Option<String>,
+    /// `YYYY-MM`.
+    pub to_month: Option<String>,
+}
+
+/// The budget book: allocated, committed, disbursed and remaining per programme × funding
+/// source × unit × month.
+#[utoipa::path(get, path = "/api/v1/budgets", tag = "queries",
+    params(TimeParams, GroupingParams, BudgetParams), security(("bearer" = ["aggregates"])),
+    responses((status = 200, body = Answer), (status = 400, body = crate::problem::Problem),
+        (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem)))]
+pub async fn budgets(
+    State(state): State<AppState>,
+    auth: Authorized<scope::Aggregates>,
+    ApiQuery(time): ApiQuery<TimeParams>,
+    ApiQuery(g): ApiQuery<GroupingParams>,
+    ApiQuery(b): ApiQuery<BudgetParams>,
+) -> Result<Json<Answer>, ApiError> {
+    let filter = budget::BudgetFilter {
+        programme_id: parse_id("programme", b.programme)?,
+        source: parse_id("source", b.source)?,
+        unit_code: parse_id("unit", b.unit)?,
+        from_month: parse_month("from_month", b.from_month)?,
+        to_month: parse_month("to_month", b.to_month)?,
+    };
+    let on = time.as_of.unwrap_or_else(today);
+    let grouping = g.resolve(on)?;
+    answer(&state, &auth.caller, time, |l, _| {
+        budget::budget_book(l, &filter, grouping)
+    })
+    .await
+}
+
+/// Filters of the per-topic queries; each query documents which it reads.
+#[derive(Deserialize, IntoParams, Default)]
+#[into_params(parameter_in = Query)]
+pub struct FilterParams {
+    /// Poverty standard id (poverty queries).
+    pub standard: Option<String>,
+    /// Programme id (housing works, housing by unit).
+    pub programme: Option<String>,
+    /// First day of a period (exits; default 1 January of `as_of`'s year).
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<NaiveDate>,
+    /// Last day of a period (exits; default `as_of`).
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<NaiveDate>,
+    /// Year (jobs; default `as_of`'s year).
+    pub year: Option<i32>,
+    /// Window in months (children turning 18; default 12).
+    pub months: Option<u32>,
+}
+
+/// Longest window for "turning 18 within N months": the whole span of a sponsorship.
+const TURNING_18_MONTHS_MAX: u32 = 216;
+
+macro_rules! queries {
+    ($($handler:ident $path:tt $scope:ident $scope_name:tt $summary:tt
+        |$ledger:ident, $on:ident, $grouping:ident, $f:ident| $body:expr;)*) => {
+        $(
+            #[utoipa::path(get, path = $path, tag = "queries", summary = $summary,
+                params(TimeParams, GroupingParams, FilterParams),
+                security(("bearer" = [$scope_name])),
+                responses((status = 200, body = Answer),
+                    (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+                    (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+                    (status = 403, body = crate::problem::Problem, content_type = "application/problem+json")))]
+            pub async fn $handler(
+                State(state): State<AppState>,
+                auth: Authorized<scope::$scope>,
+                ApiQuery(time): ApiQuery<TimeParams>,
+                ApiQuery(g): ApiQuery<GroupingParams>,
+                ApiQuery($f): ApiQuery<FilterParams>,
+            ) -> Result<Json<Answer>, ApiError> {
+                debug_assert_eq!(<scope::$scope as Scope>::ACCESS.scope(), $scope_name);
+                let $grouping = g.resolve(time.as_of.unwrap_or_else(today))?;
+                let $f = Filters::check($f)?;
+                answer(&state, &auth.caller, time, |$ledger, $on| $body).await
+            }
+        )*
+
+        /// Registers every query route.
+        pub fn register(router: utoipa_axum::router::OpenApiRouter<AppState>)
+            -> utoipa_axum::router::OpenApiRouter<AppState> {
+            router.routes(utoipa_axum::routes!(budgets)) $(.routes(utoipa_axum::routes!($handler)))*
+        }
+    };
+}
+
+/// Filters after validation.
+pub struct Filters {
+    standard: Option<Id>,
+    programme: Option<Id>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    year: Option<i32>,
+    months: u32,
+}
+
+impl Filters {
+    fn check(p: FilterParams) -> Result<Filters, ApiError> {
+        let months = p.months.unwrap_or(12);
+        if months > TURNING_18_MONTHS_MAX {
+            return Err(ApiError::bad_field("months", "months must be at most 216"));
+        }
+        if let (Some(from), Some(to)) = (p.from, p.to) {
+            if from > to {
+                return Err(ApiError::bad_field("from", "from must not be after to"));
+            }
+        }
+        Ok(Filters {
+            standard: parse_id("standard", p.standard)?,
+            programme: parse_id("programme", p.programme)?,
+            from: p.from,
+            to: p.to,
+            year: p.year,
+            months,
+        })
+    }
+}
+
+use chrono::Datelike;
+
+queries! {
+    budget_summary "/api/v1/budgets/summary" Aggregates "aggregates" "Allocated, committed, disbursed and remaining per programme and source"
+        |l, _on, _g, _f| budget::budget_summary(l);
+    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" "Trial balance of every account: debits equal credits"
+        |l, _on, _g, _f| accounts::trial_balance(l);
+    housing_progress "/api/v1/housing" Aggregates "aggregates" "Housing progress per programme: counts, amounts, deadline, days ahead"
+        |l, on, _g, _f| housing::housing_progress(l, on);
+    housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" "Housing approvals and completions per commune/ward"
+        |l, _on, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
+    housing_works "/api/v1/housing/works" Details "details" "Every housing work: planned vs actual completion, overdue"
+        |l, on, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
+    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" "Children, sponsors, monthly commitment, obligation, forecast by year"
+        |l, on, _g, _f| sponsorship::totals(l, on);
+    sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" "Sponsorship totals per programme"
+        |l, on, _g, _f| sponsorship::by_programme(l, on);
+    sponsorship_by_unit "/api/v1/sponsorship/by-unit" Aggregates "aggregates" "Sponsorship obligations per commune/ward"
+        |l, on, g, _f| sponsorship::by_unit(l, on, g);
+    sponsorships "/api/v1/sponsorship/sponsorships" Details "details" "Every sponsorship: schedule, due, paid, arrears, prepaid, future liability"
+        |l, on, _g, _f| sponsorship::sponsorships(l, on);
+    sponsorship_arrears "/api/v1/sponsorship/arrears" Details "details" "Sponsorships in arrears"
+        |l, on, _g, _f| sponsorship::in_arrears(l, on);
+    sponsorship_by_child "/api/v1/sponsorship/by-child" Details "details" "Obligations per child"
+        |l, on, _g, _f| sponsorship::by_child(l, on);
+    sponsorship_by_sponsor "/api/v1/sponsorship/by-sponsor" Details "details" "Obligations per sponsoring organisation"
+        |l, on, _g, _f| sponsorship::by_sponsor(l, on);
+    turning_18 "/api/v1/sponsorship/turning-18" Details "details" "Children turning 18 within `months` months"
+        |l, on, _g, f| sponsorship::turning_18_within(l, on, f.months);
+    poverty_status "/api/v1/poverty" Aggregates "aggregates" "Households by status per standard and commune/ward"
+        |l, _on, g, f| poverty::status_counts(l, f.standard.as_ref().map(Id::as_str), g);
+    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" "Exits from near-poverty in a period, per standard and unit"
+        |l, on, g, f| poverty::exits(
+            l,
+            f.standard.as_ref().map(Id::as_str),
+            f.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on)),
+            f.to.unwrap_or(on),
+            g,
+        );
+    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" "Near-poor households remaining per standard"
+        |l, _on, _g, _f| poverty::near_poor_remaining(l);
+    jobs_progress "/api/v1/jobs" Aggregates "aggregates" "Jobs created vs the year's target, percent of plan"
+        |l, on, _g, f| jobs::jobs_progress(l, f.year.unwrap_or(on.year()));
+    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" "Jobs created per commune/ward"
+        |l, on, g, f| jobs::jobs_by_unit(l, f.year.unwrap_or(on.year()), g);
+    units_valid "/api/v1/units" Aggregates "aggregates" "Communes and wards valid on `as_of`"
+        |l, on, _g, _f| units::units_valid_on(l, on);
+    unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" "Every recorded unit and the unit that holds it on `as_of`"
+        |l, on, _g, _f| units::mapping_table(l, on);
+}

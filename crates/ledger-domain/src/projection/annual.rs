@@ -1,0 +1,579 @@
+//! The annual report: the year's figures as a city's social-welfare report states them:
+//! houses built or repaired and how early, households that left near-poverty and how many
+//! near-poor households remain, children sponsored and by how many organisations, new jobs
+//! against plan, and the communes and wards they happened in. Every figure comes from the
+//! ledger's state; nothing about any particular year or place is built in.
+//!
+//! # Dates
+//!
+//! `year` selects what belongs to the year; `as_of` is the query date. The **period** is
+//! 1 January of `year` to the earlier of 31 December and `as_of`; the **window** is the
+//! months of the period (empty if `as_of` is before the year). Figures read the ledger
+//! they are given. For a view as of a past date, pass a ledger replayed to that date
+//! ([`crate::replay`]); in addition, every dated fact the state keeps (approval,
+//! completion, cancellation, exit and status dates, pledge and payment dates, early ends,
+//! job months) is compared with `as_of`, so a ledger holding later facts does not leak
+//! them into the figures. What the state does not keep a history of (a status replaced
+//! after `as_of`, a reversal or a transfer recorded after it, the date a month's jobs
+//! were reported) needs the replayed ledger.
+//!
+//! # Housing
+//!
+//! The year's housing programmes are the programmes of kind `housing` whose plan `year`
+//! is `year` and that were opened by `as_of`. Their works are the supports approved by
+//! `as_of` and not cancelled by `as_of` ("live"); a work is *completed* if its (corrected)
+//! completion date is on or before `as_of`.
+//! - `households`: distinct households with a completed live work;
+//! - `new_builds` / `repairs`: completed live works by kind;
+//! - `total_support`: the approved amounts of the live works (completed or not);
+//! - `deadline`: the programmes' deadline (the latest, if several);
+//! - `completed_on`: the latest completion date among completed live works;
+//! - `days_ahead`: `deadline − completed_on` in days (positive when early), given once
+//!   every live work is completed (before that the last completion date is not known), as
+//!   in [`crate::projection::housing`].
+//!
+//! # Poverty
+//!
+//! - `near_poor_exits`: households that left near-poverty during the period under the
+//!   *exits standard*: the standard with the most such households (ties go to the standard
+//!   registered first); `exits_by_standard` lists every standard with exits, most first;
+//! - `enhanced_standard`: of the standards in force on some day of the year, the one with
+//!   the highest income lines (rural line, then urban line; ties go to the later
+//!   `valid_from`, then to the later registration). A province's enhanced standard raises
+//!   the national lines, so when both are in force it is the province's; with one
+//!   standard in force it is that one. No standard id is built in;
+//! - `near_poor_remaining_enhanced`: households whose status under the enhanced standard
+//!   is near-poor, in effect on or before `as_of`; `near_poor_remaining` gives the same
+//!   count for every standard in force in the year.
+//!
+//! # Sponsorship
+//!
+//! A sponsorship is *active in the year* if it was pledged by `as_of` and owes at least
+//! one month of the window. Its schedule is the one in force on `as_of`: an early end
+//! recorded with a date after `as_of` is not applied yet.
+//! - `children`, `sponsors`, `sponsorships`: distinct children with an active sponsorship,
+//!   distinct sponsors owing a month of the window, active sponsorships;
+//! - `until_18`: active sponsorships that run until the child turns 18;
+//! - `monthly_amount_per_child`: for each child, the largest total of monthly amounts owed
+//!   for it in any one month of the window; the common value if every child's is the same,
+//!   else `null` (with `monthly_amount_per_child_min` / `_max` always given);
+//! - `reference_month`: the window's last month; `monthly_commitment`: the monthly
+//!   amounts of the active sponsorships owing that month;
+//! - `total_obligation`, `due`, `paid`, `arrears`, `remaining_obligation`: summed over the
+//!   active sponsorships as in [`crate::projection::sponsorship`], as of `as_of`, counting
+//!   payments received on or before `as_of` (`remaining_obligation` = obligation − paid).
+//!
+//! # Jobs and units
+//!
+//! - `jobs`: the year's new jobs in months of the window (a month counts from its first
+//!   day, as in [`crate::projection::jobs::jobs_by_month`]), the year's (latest) target,
+//!   and [`crate::projection::jobs::percent_of_plan`] of the two;
+//! - `units`: units registered by, and in force on, the last day of the period (31
+//!   December, or `as_of` if earlier).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::jobs::percent_of_plan;
+use super::poverty::StandardCount;
+use super::sponsorship::Obligation;
+use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
+use crate::id::Id;
+use crate::ledger::{Ledger, Programme, Sponsorship};
+use crate::money::Dong;
+use crate::month::YearMonth;
+use crate::schedule::Schedule;
+
+/// One year's figures as of a date (see the module docs for each field's derivation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnualReport {
+    /// The plan year.
+    pub year: i32,
+    /// The query date.
+    pub as_of: NaiveDate,
+    /// The log position the ledger was replayed to; the caller fills it in (the ledger's
+    /// state does not say which store it came from). Left out of JSON while `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<u64>,
+    /// Houses built and repaired.
+    pub housing: AnnualHousing,
+    /// Near-poverty.
+    pub poverty: AnnualPoverty,
+    /// Children sponsored.
+    pub sponsorship: AnnualSponsorship,
+    /// New jobs.
+    pub jobs: AnnualJobs,
+    /// Communes and wards.
+    pub units: AnnualUnits,
+}
+
+/// The year's housing programmes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnualHousing {
+    /// The year's housing programmes, in opening order.
+    pub programmes: Vec<Id>,
+    /// Distinct households with a completed live work.
+    pub households: u64,
+    /// Completed live new builds.
+    pub new_builds: u64,
+    /// Completed live repairs.
+    pub repairs: u64,
+    /// Live works approved (completed or not).
+    pub approved: u64,
+    /// Live works not completed by `as_of`.
+    pub open_works: u64,
+    /// Works cancelled by `as_of` (excluded from every other figure).
+    pub cancelled: u64,
+    /// Approved amounts of the live works.
+    pub total_support: Dong,
+    /// Of which for completed works.
+    pub completed_support: Dong,
+    /// The programmes' deadline (the latest).
+    pub deadline: Option<NaiveDate>,
+    /// The latest completion date of a live work.
+    pub completed_on: Option<NaiveDate>,
+    /// True when there is at least one live work and all are completed.
+    pub all_completed: bool,
+    /// `deadline − completed_on` in days (+ early), once all live works are completed.
+    pub days_ahead: Option<i64>,
+}
+
+/// Near-poverty in the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnualPoverty {
+    /// Households that left near-poverty in the period under `exits_standard`.
+    pub near_poor_exits: u64,
+    /// The standard with the most exits in the period (`None` without exits).
+    pub exits_standard: Option<Id>,
+    /// Exits in the period per standard with at least one, most first.
+    pub exits_by_standard: Vec<StandardCount>,
+    /// The standard with the highest income lines in force in the year.
+    pub enhanced_standard: Option<Id>,
+    /// Households near-poor under `enhanced_standard` on `as_of` (0 without one).
+    pub near_poor_remaining_enhanced: u64,
+    /// Households near-poor on `as_of` under each standard in force in the year.
+    pub near_poor_remaining: Vec<StandardCount>,
+}
+
+/// Child sponsorship in the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnualSponsorship {
+    /// Distinct children with an active sponsorship.
+    pub children: u64,
+    /// Distinct sponsors owing a month of the window.
+    pub sponsors: u64,
+    /// Active sponsorships.
+    pub sponsorships: u64,
+    /// Of which until the child turns 18.
+    pub until_18: u64,
+    /// Every child's largest monthly total, if the same for all children.
+    pub monthly_amount_per_child: Option<Dong>,
+    /// The smallest child's monthly total.
+    pub monthly_amount_per_child_min: Option<Dong>,
+    /// The largest child's monthly total.
+    pub monthly_amount_per_child_max: Option<Dong>,
+    /// The window's last month (`None` if the window is empty).
+    pub reference_month: Option<YearMonth>,
+    /// Monthly amounts owed for `reference_month`.
+    pub monthly_commitment: Dong,
+    /// Monthly amount × scheduled months, to 18 or an earlier end.
+    pub total_obligation: Dong,
+    /// Installments due by `as_of`.
+    pub due: Dong,
+    /// Payments received by `as_of`, not reversed.
+    pub paid: Dong,
+    /// Per sponsorship max(due − paid, 0), summed.
+    pub arrears: Dong,
+    /// Per sponsorship obligation − paid, summed.
+    pub remaining_obligation: Dong,
+}
+
+/// New jobs in the year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnualJobs {
+    /// New jobs in the window's months.
+    pub created: u64,
+    /// The year's target, if set.
+    pub target: Option<u32>,
+    /// created / target in percent, one decimal, e.g. "98.5".
+    pub percent_of_plan: Option<String>,
+}
+
+/// Communes and wards in force at the end of the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnnualUnits {
+    /// The day counted: 31 December, or `as_of` if earlier.
+    pub on: NaiveDate,
+    /// Units in force on that day.
+    pub communes_and_wards: u64,
+    /// Of which wards (phường).
+    pub wards: u64,
+    /// Of which communes (xã).
+    pub communes: u64,
+}
+
+/// The report's period: 1 January of the year to the earlier of 31 December and `as_of`.
+#[derive(Debug, Clone, Copy)]
+struct Period {
+    /// 1 January (`None` for a year the calendar cannot hold: nothing falls in it).
+    first_day: Option<NaiveDate>,
+    /// 31 December or `as_of`, whichever is earlier.
+    last_day: NaiveDate,
+    /// The months from January to the month of `last_day`, if any.
+    window: Option<Schedule>,
+    /// First and last day of the whole calendar year.
+    year: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Period {
+    fn new(year: i32, as_of: NaiveDate) -> Period {
+        let first_day = NaiveDate::from_ymd_opt(year, 1, 1);
+        let year_end = NaiveDate::from_ymd_opt(year, 12, 31);
+        let last_day = year_end.map_or(as_of, |end| end.min(as_of));
+        let window = match (YearMonth::january(year), YearMonth::of(last_day)) {
+            (Some(january), Some(last)) => Schedule::new(january, last),
+            _ => None,
+        };
+        Period {
+            first_day,
+            last_day,
+            window,
+            year: first_day.zip(year_end),
+        }
+    }
+
+    fn contains(&self, date: NaiveDate) -> bool {
+        self.first_day.is_some_and(|first| first <= date) && date <= self.last_day
+    }
+}
+
+/// The report for `year` as of `as_of` (see the module docs).
+pub fn annual_report(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualReport {
+    let period = Period::new(year, as_of);
+    AnnualReport {
+        year,
+        as_of,
+        position: None,
+        housing: housing(ledger, year, as_of),
+        poverty: poverty(ledger, &period, as_of),
+        sponsorship: sponsorship(ledger, &period, as_of),
+        jobs: jobs(ledger, year, &period),
+        units: units(ledger, &period),
+    }
+}
+
+fn housing_programmes(
+    ledger: &Ledger,
+    year: i32,
+    as_of: NaiveDate,
+) -> impl Iterator<Item = &Programme> {
+    ledger
+        .programmes()
+        .iter()
+        .map(|(_, p)| p)
+        .filter(move |p| p.kind == ProgrammeKind::Housing && p.year == year && p.opened_on <= as_of)
+}
+
+fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualHousing {
+    let mut report = AnnualHousing {
+        programmes: Vec::new(),
+        households: 0,
+        new_builds: 0,
+        repairs: 0,
+        approved: 0,
+        open_works: 0,
+        cancelled: 0,
+        total_support: Dong::ZERO,
+        completed_support: Dong::ZERO,
+        deadline: None,
+        completed_on: None,
+        all_completed: false,
+        days_ahead: None,
+    };
+    let mut households = BTreeSet::new();
+    for programme in housing_programmes(ledger, year, as_of) {
+        report.programmes.push(programme.id.clone());
+        report.deadline = report.deadline.max(Some(programme.deadline));
+        let supports = programme
+            .supports
+            .iter()
+            .filter_map(|&index| ledger.supports().at(index))
+            .filter(|support| support.approved_on <= as_of);
+        for support in supports {
+            if support.cancelled_on.is_some_and(|date| date <= as_of) {
+                report.cancelled += 1;
+                continue;
+            }
+            report.approved += 1;
+            report.total_support = report.total_support.saturating_add(support.amount);
+            match support.completed_on.filter(|date| *date <= as_of) {
+                Some(completed_on) => {
+                    households.insert(support.household);
+                    match support.kind {
+                        WorkKind::NewBuild => report.new_builds += 1,
+                        WorkKind::Repair => report.repairs += 1,
+                    }
+                    report.completed_support =
+                        report.completed_support.saturating_add(support.amount);
+                    report.completed_on = report.completed_on.max(Some(completed_on));
+                }
+                None => report.open_works += 1,
+            }
+        }
+    }
+    report.households = households.len() as u64;
+    report.all_completed = report.approved > 0 && report.open_works == 0;
+    if report.all_completed {
+        report.days_ahead = report
+            .deadline
+            .zip(report.completed_on)
+            .map(|(deadline, last)| (deadline - last).num_days());
+    }
+    report
+}
+
+/// The index of every standard in force on some day of the period's calendar year.
+fn standards_of_year(ledger: &Ledger, period: &Period) -> Vec<u32> {
+    let Some((first, last)) = period.year else {
+        return Vec::new();
+    };
+    ledger
+        .standards()
+        .iter()
+        .filter(|(_, s)| s.definition.valid_from <= last && first <= s.definition.valid_to)
+        .map(|(index, _)| index)
+        .collect()
+}
+
+fn standard_count(ledger: &Ledger, standard: u32, households: u64) -> Option<StandardCount> {
+    let definition = &ledger.standards().at(standard)?.definition;
+    Some(StandardCount {
+        standard_id: definition.standard_id.clone(),
+        name: definition.name.clone(),
+        households,
+    })
+}
+
+fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty {
+    // Households with an exit in the period, per standard index.
+    let mut exits: BTreeMap<u32, u64> = BTreeMap::new();
+    for (_, household) in ledger.households().iter() {
+        for status in &household.statuses {
+            if status.exits.iter().any(|date| period.contains(*date)) {
+                *exits.entry(status.standard).or_default() += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(u32, u64)> = exits.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let exits_by_standard: Vec<StandardCount> = ranked
+        .iter()
+        .filter_map(|&(standard, count)| standard_count(ledger, standard, count))
+        .collect();
+
+    let in_force = standards_of_year(ledger, period);
+    let enhanced = in_force
+        .iter()
+        .filter_map(|&index| Some((index, &ledger.standards().at(index)?.definition)))
+        .max_by(|(ia, a), (ib, b)| {
+            (a.rural_income_line, a.urban_income_line, a.valid_from, *ia).cmp(&(
+                b.rural_income_line,
+                b.urban_income_line,
+                b.valid_from,
+                *ib,
+            ))
+        })
+        .map(|(index, _)| index);
+    let near_poor_on = |standard: u32| -> u64 {
+        ledger
+            .households()
+            .iter()
+            .filter(|(_, household)| {
+                household.status_under(standard).is_some_and(|status| {
+                    status.status == PovertyStatus::NearPoor && status.effective_on <= as_of
+                })
+            })
+            .count() as u64
+    };
+    let near_poor_remaining: Vec<StandardCount> = in_force
+        .iter()
+        .filter_map(|&standard| standard_count(ledger, standard, near_poor_on(standard)))
+        .collect();
+    let enhanced_count = enhanced.and_then(|index| {
+        let id = &ledger.standards().at(index)?.definition.standard_id;
+        near_poor_remaining
+            .iter()
+            .find(|row| &row.standard_id == id)
+            .map(|row| (id.clone(), row.households))
+    });
+    AnnualPoverty {
+        near_poor_exits: exits_by_standard.first().map_or(0, |row| row.households),
+        exits_standard: exits_by_standard.first().map(|row| row.standard_id.clone()),
+        exits_by_standard,
+        enhanced_standard: enhanced_count.as_ref().map(|(id, _)| id.clone()),
+        near_poor_remaining_enhanced: enhanced_count.map_or(0, |(_, count)| count),
+        near_poor_remaining,
+    }
+}
+
+/// The schedule in force on `as_of`: an early end dated after it is not applied yet.
+fn schedule_on(sponsorship: &Sponsorship, as_of: NaiveDate) -> Schedule {
+    match sponsorship.ended_on {
+        Some(ended_on) if ended_on > as_of => {
+            Schedule::new(sponsorship.schedule.first, sponsorship.pledged_last)
+                .unwrap_or(sponsorship.schedule)
+        }
+        _ => sponsorship.schedule,
+    }
+}
+
+/// Sponsors owing a month of `window` under `schedule` (segment by segment).
+fn sponsors_owing(
+    sponsorship: &Sponsorship,
+    schedule: Schedule,
+    window: Schedule,
+) -> impl Iterator<Item = u32> + '_ {
+    let owed = schedule.intersect(&window);
+    let segments = &sponsorship.segments;
+    segments
+        .iter()
+        .enumerate()
+        .filter_map(move |(index, segment)| {
+            let end = match segments.get(index + 1) {
+                Some(next) => next.from.previous()?,
+                None => schedule.last,
+            };
+            let part = Schedule::new(segment.from, end)?;
+            owed?.intersect(&part).map(|_| segment.sponsor)
+        })
+}
+
+/// Every month of `window`, in order.
+fn months_of(window: Schedule) -> impl Iterator<Item = YearMonth> {
+    (0..i64::from(window.months())).filter_map(move |offset| window.first.plus(offset))
+}
+
+fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSponsorship {
+    let mut report = AnnualSponsorship {
+        children: 0,
+        sponsors: 0,
+        sponsorships: 0,
+        until_18: 0,
+        monthly_amount_per_child: None,
+        monthly_amount_per_child_min: None,
+        monthly_amount_per_child_max: None,
+        reference_month: period.window.map(|window| window.last),
+        monthly_commitment: Dong::ZERO,
+        total_obligation: Dong::ZERO,
+        due: Dong::ZERO,
+        paid: Dong::ZERO,
+        arrears: Dong::ZERO,
+        remaining_obligation: Dong::ZERO,
+    };
+    let Some(window) = period.window else {
+        return report;
+    };
+    let mut sponsors = BTreeSet::new();
+    // Per child: its active sponsorships' (schedule, monthly amount).
+    let mut by_child: BTreeMap<u32, Vec<(Schedule, Dong)>> = BTreeMap::new();
+    let mut obligation = Obligation::default();
+    for (_, found) in ledger.sponsorships().iter() {
+        let schedule = schedule_on(found, as_of);
+        if found.sponsored_on > as_of || schedule.intersect(&window).is_none() {
+            continue;
+        }
+        report.sponsorships += 1;
+        report.until_18 += u64::from(found.fixed_months.is_none());
+        sponsors.extend(sponsors_owing(found, schedule, window));
+        by_child
+            .entry(found.child)
+            .or_default()
+            .push((schedule, found.monthly_amount));
+        if schedule.contains(window.last) {
+            report.monthly_commitment = report
+                .monthly_commitment
+                .saturating_add(found.monthly_amount);
+        }
+        let paid = found
+            .live_payments()
+            .filter(|payment| payment.received_on <= as_of)
+            .fold(Dong::ZERO, |sum, payment| {
+                sum.saturating_add(payment.amount)
+            });
+        obligation.add(&Obligation::of(
+            found.monthly_amount,
+            Some(schedule),
+            paid,
+            as_of,
+        ));
+    }
+    let per_child: Vec<Dong> = by_child
+        .values()
+        .map(|pledges| {
+            months_of(window)
+                .map(|month| {
+                    pledges
+                        .iter()
+                        .filter(|(schedule, _)| schedule.contains(month))
+                        .fold(Dong::ZERO, |sum, (_, amount)| sum.saturating_add(*amount))
+                })
+                .max()
+                .unwrap_or(Dong::ZERO)
+        })
+        .collect();
+    report.children = by_child.len() as u64;
+    report.sponsors = sponsors.len() as u64;
+    report.monthly_amount_per_child_min = per_child.iter().min().copied();
+    report.monthly_amount_per_child_max = per_child.iter().max().copied();
+    if report.monthly_amount_per_child_min == report.monthly_amount_per_child_max {
+        report.monthly_amount_per_child = report.monthly_amount_per_child_min;
+    }
+    report.total_obligation = obligation.obligation;
+    report.due = obligation.due;
+    report.paid = obligation.paid;
+    report.arrears = obligation.arrears;
+    report.remaining_obligation = obligation.remaining;
+    report
+}
+
+fn jobs(ledger: &Ledger, year: i32, period: &Period) -> AnnualJobs {
+    let found = ledger.jobs_years().get(&year);
+    let created = match (found, period.window) {
+        (Some(found), Some(window)) => found
+            .cells
+            .iter()
+            .filter(|((_, month), _)| window.contains(*month))
+            .fold(0u64, |sum, (_, count)| sum.saturating_add(*count)),
+        _ => 0,
+    };
+    let target = found.and_then(|found| found.target);
+    AnnualJobs {
+        created,
+        target,
+        percent_of_plan: target.and_then(|target| percent_of_plan(created, target)),
+    }
+}
+
+fn units(ledger: &Ledger, period: &Period) -> AnnualUnits {
+    let on = period.last_day;
+    let mut report = AnnualUnits {
+        on,
+        communes_and_wards: 0,
+        wards: 0,
+        communes: 0,
+    };
+    let in_force = ledger
+        .units()
+        .iter()
+        .filter(|(_, unit)| unit.registered_on <= on && unit.is_valid_on(on));
+    for (_, unit) in in_force {
+        report.communes_and_wards += 1;
+        match unit.kind {
+            UnitKind::Ward => report.wards += 1,
+            UnitKind::Commune => report.communes += 1,
+        }
+    }
+    report
+}
