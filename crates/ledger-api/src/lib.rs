@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod extract;
+pub mod import;
 pub mod limits;
 mod openapi;
 pub mod problem;

@@ -1,6 +1,8 @@
 //! The live projection: the domain's `Ledger` folded over the whole log, kept in memory and
 //! brought up to date after each commit. Decisions and default-time queries read it.
 
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt;
 use ledger_domain::{Event, Ledger};
 use ledger_store::{EventStore, StoreError};
 use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
@@ -81,4 +83,30 @@ pub fn decode(e: &ledger_store::RecordedEvent) -> Option<ledger_domain::Recorded
             None
         }
     }
+}
+
+/// The ledger as of a business date, as known at an instant, up to a position: a replay of
+/// the log from the start with both time axes applied. Returns it with the last position
+/// considered.
+pub async fn replay_at(
+    store: &EventStore,
+    as_of: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
+    at_position: Option<u64>,
+) -> Result<(Ledger, u64), StoreError> {
+    let head = store.head().await?.position;
+    let upto = at_position.map_or(head, |p| p.min(head));
+    let mut ledger = Ledger::default();
+    let mut events = std::pin::pin!(store.read_all(1));
+    while let Some(stored) = events.try_next().await? {
+        if stored.position > upto {
+            break;
+        }
+        if let Some(e) = decode(&stored) {
+            if e.is_visible(as_of, known_at) {
+                ledger.apply(&e);
+            }
+        }
+    }
+    Ok((ledger, upto))
 }

@@ -35,6 +35,9 @@ pub trait StorageBackend: Send + Sync + 'static {
         from_version: u64,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// Which of `ids` are stored.
+    async fn known_event_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError>;
+
     /// The stored head row.
     async fn head(&self) -> Result<Head, StoreError>;
 

@@ -213,6 +213,23 @@ impl StorageBackend for SqliteBackend {
             .collect()
     }
 
+    async fn known_event_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        let mut known = Vec::new();
+        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            let mut q =
+                QueryBuilder::<Sqlite>::new("SELECT event_id FROM events WHERE event_id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.pool).await? {
+                known.push(row.try_get(0)?);
+            }
+        }
+        Ok(known)
+    }
+
     async fn head(&self) -> Result<Head, StoreError> {
         let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
             .fetch_one(&self.pool)

@@ -123,6 +123,19 @@ impl EventStore {
             .await
     }
 
+    /// Which of `ids` are already stored (for importers that skip what they imported before).
+    pub async fn known_event_ids(
+        &self,
+        ids: &[uuid::Uuid],
+    ) -> Result<std::collections::HashSet<uuid::Uuid>, StoreError> {
+        Ok(self
+            .backend
+            .known_event_ids(ids)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
     /// The last position and its hash.
     pub async fn head(&self) -> Result<Head, StoreError> {
         self.backend.head().await

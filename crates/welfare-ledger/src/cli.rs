@@ -35,6 +35,46 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Import an NDJSON file of commands ({"key", "source_ref"?, "command"} per line). Lines are
+    /// appended in atomic batches; a bad line is named and nothing of its batch is written;
+    /// importing the same file again appends nothing.
+    Import(ImportArgs),
+    /// Print a report computed from the events.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The NDJSON file; `-` reads standard input.
+    pub file: std::path::PathBuf,
+    /// The actor recorded on every imported event.
+    #[arg(long, default_value = "cli:import")]
+    pub recorded_by: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCommand {
+    /// The year's report: housing, near-poverty exits, sponsorship, jobs, units.
+    Annual {
+        #[arg(long)]
+        year: i32,
+        /// Report as of this date (default: the year's last day, or today if earlier).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// For people.
+    Table,
+    /// For programs.
+    Json,
+    /// For spreadsheets: section,field,value.
+    Csv,
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +102,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "WELFARE_LEDGER_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+    /// Load the Hạ Long 2023 demo data (idempotent) and print one token per role.
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Args, Debug)]

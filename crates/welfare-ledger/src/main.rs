@@ -2,6 +2,8 @@
 //! opens the store, and wires the API; everything else lives in the library crates.
 
 mod cli;
+mod import;
+mod report;
 mod serve;
 mod token;
 mod verify;
@@ -21,6 +23,8 @@ async fn main() -> ExitCode {
         Command::Migrate => migrate(&cli.database_url).await,
         Command::Verify(args) => verify::run(&cli.database_url, args).await,
         Command::Token(command) => token::run(&cli.database_url, command).await,
+        Command::Import(args) => import::run(&cli.database_url, args).await,
+        Command::Report(command) => report::run(&cli.database_url, command).await,
     };
     match outcome {
         Ok(code) => code,
@@ -37,6 +41,7 @@ fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
 }

@@ -152,3 +152,207 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         "serve must exit 0 after SIGTERM, got {status:?}"
     );
 }
+
+fn fixture_path() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/halong-2023/commands.ndjson"
+    )
+    .to_owned()
+}
+
+#[test]
+fn import_then_report_prints_the_halong_figures_and_a_reimport_appends_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("i.db").display());
+    let first = binary()
+        .args(["import", &fixture_path(), "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("imported 1931 lines"), "{stdout}");
+    assert!(
+        !String::from_utf8_lossy(&first.stderr).contains('\r'),
+        "no progress bar when stderr is not a terminal"
+    );
+    let again = binary()
+        .args(["import", &fixture_path(), "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout)
+        .contains("imported 0 lines (0 events); 1931 already imported"));
+
+    let json = binary()
+        .args([
+            "report",
+            "annual",
+            "--year",
+            "2023",
+            "--format",
+            "json",
+            "--database-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(json.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(report["housing"]["households"], 108);
+    assert_eq!(report["housing"]["days_ahead"], 15);
+    assert_eq!(report["jobs"]["percent_of_plan"], "113.8");
+
+    let table = binary()
+        .args(["report", "annual", "--year", "2023", "--database-url", &url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("HOUSING"), "{text}");
+    assert!(
+        text.contains(" ₫"),
+        "money is shown as dong for people: {text}"
+    );
+    let csv = binary()
+        .args([
+            "report",
+            "annual",
+            "--year",
+            "2023",
+            "--format",
+            "csv",
+            "--database-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let csv = String::from_utf8_lossy(&csv.stdout);
+    assert!(csv.starts_with("section,field,value\n"));
+    assert!(csv.contains("sponsorship,children,120\n"), "{csv}");
+}
+
+#[test]
+fn an_import_with_a_bad_line_names_it_and_exits_nonzero() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("b.db").display());
+    let file = dir.path().join("bad.ndjson");
+    std::fs::write(
+        &file,
+        "{\"key\":\"u1\",\"command\":{\"command\":\"RegisterUnit\",\"code\":\"06649\",\"name\":\"Hà Khánh\",\"unit_kind\":\"ward\",\"valid_from\":\"2021-02-03\",\"valid_to\":\"2025-06-30\",\"registered_on\":\"2021-02-03\"}}\n\nnot json\n",
+    )
+    .unwrap();
+    let out = binary()
+        .args(["import", file.to_str().unwrap(), "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3: not a valid import line"), "{err}");
+    let verify = binary()
+        .args(["verify", "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("0 events"),
+        "the batch left nothing"
+    );
+}
+
+#[test]
+fn token_create_prints_the_token_alone_and_list_never_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let created = binary()
+        .args([
+            "token",
+            "create",
+            "--role",
+            "dashboard",
+            "--name",
+            "screen",
+            "--database-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(created.status.success());
+    let token = String::from_utf8(created.stdout).unwrap();
+    assert_eq!(token.lines().count(), 1);
+    assert!(token.starts_with("wl_"));
+    let listed = binary()
+        .args(["token", "list", "--database-url", &url])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("dashboard") && listed.contains("screen"));
+    assert!(!listed.contains(token.trim()));
+    let bad_role = binary()
+        .args([
+            "token",
+            "create",
+            "--role",
+            "mayor",
+            "--name",
+            "x",
+            "--database-url",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad_role.status.success());
+}
+
+#[test]
+fn serve_demo_loads_halong_and_prints_a_working_token_per_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let mut child = binary()
+        .args([
+            "serve",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            &url,
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut address = None;
+    let mut tokens = std::collections::HashMap::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("serving on http://").nth(1) {
+            address = rest.split_whitespace().next().map(str::to_owned);
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.len() == 2 && words[1].starts_with("wl_") {
+            tokens.insert(words[0].to_owned(), words[1].to_owned());
+        }
+        if line.starts_with("try:") {
+            break;
+        }
+    }
+    assert_eq!(tokens.len(), 5, "one token per role: {tokens:?}");
+    let address = address.expect("the address is printed");
+    let mut stream = TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /api/v1/reports/annual/2023 HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n\r\n",
+        tokens["dashboard"]
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"households\":108"), "{response}");
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}

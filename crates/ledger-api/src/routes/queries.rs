@@ -6,7 +6,6 @@
 use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::TryStreamExt;
 use ledger_domain::id::Id;
 use ledger_domain::projection::{
     accounts, budget, housing, jobs, poverty, sponsorship, units, UnitGrouping,
@@ -19,7 +18,6 @@ use crate::auth::{scope, Access, Authorized, Caller, Scope};
 use crate::extract::ApiQuery;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::view::decode;
 
 /// The two time axes and the inspector's position.
 #[derive(Deserialize, IntoParams, Default)]
@@ -53,49 +51,48 @@ fn today() -> NaiveDate {
     (Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
-/// Runs `query` against the ledger at the requested point in time.
+/// Runs `query` against the ledger at the requested point in time and wraps its answer.
 async fn answer<T: Serialize>(
     state: &AppState,
     caller: &Caller,
     time: TimeParams,
     query: impl FnOnce(&Ledger, NaiveDate) -> T,
 ) -> Result<Json<Answer>, ApiError> {
+    let (known_at, at_position) = (time.known_at, time.at_position);
+    let (data, on, position) = at_time(state, caller, time, query).await?;
+    Ok(Json(Answer {
+        as_of: on,
+        known_at,
+        at_position,
+        position,
+        data: serde_json::to_value(data).map_err(|e| ApiError::Internal(e.to_string()))?,
+    }))
+}
+
+/// Runs `query` against the ledger at the requested point in time; returns its result, the
+/// `as_of` date used and the last position included.
+pub async fn at_time<T>(
+    state: &AppState,
+    caller: &Caller,
+    time: TimeParams,
+    query: impl FnOnce(&Ledger, NaiveDate) -> T,
+) -> Result<(T, NaiveDate, u64), ApiError> {
     if time.at_position.is_some() {
         caller.require(Access::Inspect)?;
     }
     let on = time.as_of.unwrap_or_else(today);
     let historical = time.as_of.is_some() || time.known_at.is_some() || time.at_position.is_some();
     let (data, position) = if historical {
-        let head = state.store.head().await?.position;
-        let upto = time.at_position.map_or(head, |p| p.min(head));
-        let mut ledger = Ledger::default();
-        let mut events = std::pin::pin!(state.store.read_all(1));
-        while let Some(stored) = events.try_next().await? {
-            if stored.position > upto {
-                break;
-            }
-            if let Some(e) = decode(&stored) {
-                if e.is_visible(time.as_of, time.known_at) {
-                    ledger.apply(&e);
-                }
-            }
-        }
-        (serde_json::to_value(query(&ledger, on)), upto)
+        let (ledger, upto) =
+            crate::view::replay_at(&state.store, time.as_of, time.known_at, time.at_position)
+                .await?;
+        (query(&ledger, on), upto)
     } else {
         state.view.catch_up(&state.store).await?;
         let folded = state.view.read().await;
-        (
-            serde_json::to_value(query(&folded.ledger, on)),
-            folded.position,
-        )
+        (query(&folded.ledger, on), folded.position)
     };
-    Ok(Json(Answer {
-        as_of: on,
-        known_at: time.known_at,
-        at_position: time.at_position,
-        position,
-        data: data.map_err(|e| ApiError::Internal(e.to_string()))?,
-    }))
+    Ok((data, on, position))
 }
 
 /// How to group by commune/ward.
@@ -228,7 +225,7 @@ macro_rules! queries {
         /// Registers every query route.
         pub fn register(router: utoipa_axum::router::OpenApiRouter<AppState>)
             -> utoipa_axum::router::OpenApiRouter<AppState> {
-            router.routes(utoipa_axum::routes!(budgets)) $(.routes(utoipa_axum::routes!($handler)))*
+            router.routes(utoipa_axum::routes!(budgets)).routes(utoipa_axum::routes!(annual_report)) $(.routes(utoipa_axum::routes!($handler)))*
         }
     };
 }
@@ -314,4 +311,49 @@ queries! {
         |l, on, _g, _f| units::units_valid_on(l, on);
     unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" "Every recorded unit and the unit that holds it on `as_of`"
         |l, on, _g, _f| units::mapping_table(l, on);
+}
+
+/// The year's report: housing (households, new builds, repairs, support, deadline, days
+/// ahead), near-poverty exits, sponsorship, jobs and units, computed from events alone. The
+/// shape is stable: fields may be added, never renamed.
+#[utoipa::path(get, path = "/api/v1/reports/annual/{year}", tag = "reports",
+    params(("year" = i32, Path, description = "calendar year, e.g. 2023"), TimeParams),
+    security(("bearer" = ["aggregates"])),
+    responses((status = 200, body = Object),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub async fn annual_report(
+    State(state): State<AppState>,
+    auth: Authorized<scope::Aggregates>,
+    axum::extract::Path(year): axum::extract::Path<String>,
+    ApiQuery(time): ApiQuery<TimeParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let year: i32 = year
+        .parse()
+        .ok()
+        .filter(|y| (1900..=2200).contains(y))
+        .ok_or_else(|| ApiError::bad_field("year", "year must be a number from 1900 to 2200"))?;
+    let (known_at, at_position) = (time.known_at, time.at_position);
+    let default_as_of = time.as_of.is_none();
+    let (mut report, _, position) = at_time(&state, &auth.caller, time, |l, on| {
+        // A past year is reported as of its last day unless asked otherwise.
+        let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
+        let as_of = if default_as_of { on.min(year_end) } else { on };
+        ledger_domain::projection::annual::annual_report(l, year, as_of)
+    })
+    .await?;
+    report.position = Some(position);
+    let mut json = serde_json::to_value(report).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Some(object) = json.as_object_mut() {
+        object.insert(
+            "known_at".to_owned(),
+            serde_json::to_value(known_at).unwrap_or_default(),
+        );
+        object.insert(
+            "at_position".to_owned(),
+            serde_json::to_value(at_position).unwrap_or_default(),
+        );
+    }
+    Ok(Json(json))
 }

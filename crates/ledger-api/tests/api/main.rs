@@ -2,6 +2,7 @@
 //! PostgreSQL.
 
 mod cases;
+mod halong;
 mod helpers;
 mod writes;
 
@@ -42,6 +43,8 @@ on_both_backends!(
     writes::malformed_bodies_are_400_with_the_field_and_change_nothing,
     writes::queries_answer_as_of_a_date_and_as_known_at_a_time,
     writes::the_dashboard_role_never_sees_a_planted_personal_field,
+    halong::the_halong_fixture_reproduces_the_published_figures_over_http,
+    halong::a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended,
 );
 
 mod contract {

@@ -1,0 +1,225 @@
+//! NDJSON import: one command per line (`{"key", "source_ref"?, "command"}`), each validated by
+//! the domain against the state the lines before it leave. Lines are appended in batches; a
+//! batch lands whole or not at all, and a bad line names its number and reason. Event ids
+//! derive from each line's key and content, so importing the same file again appends nothing.
+
+use std::io::BufRead;
+
+use chrono::Utc;
+use ledger_domain::{decide_dated, Command, Ledger, RecordedEvent};
+use ledger_store::{AppendError, AppendRequest, EventStore, StoreError};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::view::LiveView;
+use crate::write::{to_request, WriteError};
+
+/// Lines per atomic batch: large enough to amortise a commit, small enough that a batch's
+/// events stay well under the store's per-append limit.
+pub const BATCH_LINES_MAX: usize = 1_000;
+
+/// Namespace of import event ids (UUID v5), so they never collide with other id schemes.
+const IMPORT_NAMESPACE: Uuid = Uuid::from_u128(0x6c65_6467_6572_2d69_6d70_6f72_7400_0001);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    key: String,
+    #[serde(default)]
+    source_ref: Option<String>,
+    command: Command,
+}
+
+#[derive(Debug, Default, Clone, serde::Serialize)]
+pub struct ImportReport {
+    /// Non-blank lines read.
+    pub lines: u64,
+    /// Lines recorded by this run.
+    pub imported: u64,
+    /// Lines recorded by an earlier run, skipped.
+    pub already_imported: u64,
+    /// Events appended by this run.
+    pub events: u64,
+    /// The ledger's position after the import.
+    pub position: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("line {line}: {reason}")]
+    Line { line: u64, reason: String },
+    #[error("reading the input: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("appending a batch: {0}")]
+    Append(#[from] AppendError),
+}
+
+struct Parsed {
+    number: u64,
+    line: Line,
+    first_event_id: Uuid,
+    seed: [u8; 32],
+}
+
+/// Imports every line of `input`. `progress(lines_done, bytes_done)` is called after each batch.
+pub async fn import(
+    store: &EventStore,
+    view: &LiveView,
+    input: impl BufRead,
+    recorded_by: &str,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    let mut batch: Vec<Parsed> = Vec::with_capacity(BATCH_LINES_MAX);
+    let mut bytes = 0u64;
+    for (index, text) in input.lines().enumerate() {
+        let text = text?;
+        bytes += text.len() as u64 + 1;
+        if text.trim().is_empty() {
+            continue;
+        }
+        batch.push(parse(index as u64 + 1, &text)?);
+        if batch.len() == BATCH_LINES_MAX {
+            import_batch(
+                store,
+                view,
+                std::mem::take(&mut batch),
+                recorded_by,
+                &mut report,
+            )
+            .await?;
+            progress(report.lines, bytes);
+        }
+    }
+    if !batch.is_empty() {
+        import_batch(store, view, batch, recorded_by, &mut report).await?;
+    }
+    progress(report.lines, bytes);
+    report.position = view.read().await.position;
+    Ok(report)
+}
+
+fn parse(number: u64, text: &str) -> Result<Parsed, ImportError> {
+    let line: Line = serde_json::from_str(text).map_err(|e| ImportError::Line {
+        line: number,
+        reason: format!("not a valid import line: {e}"),
+    })?;
+    if line.key.is_empty() || line.key.len() > 256 {
+        return Err(ImportError::Line {
+            line: number,
+            reason: "key must be 1 to 256 bytes".to_owned(),
+        });
+    }
+    // Ids depend on the key and on what the line says: an edited line is a new fact (which
+    // the domain will likely refuse), an unchanged one is recognised as imported.
+    let mut h = Sha256::new();
+    h.update(line.key.as_bytes());
+    h.update([0]);
+    h.update(serde_json::to_vec(&line.command).unwrap_or_default());
+    h.update([0]);
+    h.update(line.source_ref.as_deref().unwrap_or("").as_bytes());
+    let seed: [u8; 32] = h.finalize().into();
+    Ok(Parsed {
+        number,
+        first_event_id: event_id(&seed, 0),
+        line,
+        seed,
+    })
+}
+
+fn event_id(seed: &[u8; 32], index: usize) -> Uuid {
+    let mut name = seed.to_vec();
+    name.extend_from_slice(&(index as u64).to_be_bytes());
+    Uuid::new_v5(&IMPORT_NAMESPACE, &name)
+}
+
+async fn import_batch(
+    store: &EventStore,
+    view: &LiveView,
+    batch: Vec<Parsed>,
+    recorded_by: &str,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    report.lines += batch.len() as u64;
+    let ids: Vec<Uuid> = batch.iter().map(|p| p.first_event_id).collect();
+    let known = store.known_event_ids(&ids).await?;
+    let fresh: Vec<&Parsed> = batch
+        .iter()
+        .filter(|p| !known.contains(&p.first_event_id))
+        .collect();
+    report.already_imported += (batch.len() - fresh.len()) as u64;
+    if fresh.is_empty() {
+        return Ok(());
+    }
+    loop {
+        view.catch_up(store).await?;
+        let request = {
+            let folded = view.read().await;
+            plan_batch(&folded.ledger, &fresh, recorded_by)?
+        };
+        let events = request.event_count() as u64;
+        match store.append(request).await {
+            Ok(appended) => {
+                view.wait_for(store, appended.last_position()).await?;
+                report.imported += fresh.len() as u64;
+                report.events += events;
+                return Ok(());
+            }
+            // Another writer moved a stream this batch touches: decide the batch again.
+            Err(AppendError::Conflict { .. }) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+}
+
+/// Decides every line of the batch against `ledger` plus the lines before it, and returns one
+/// atomic append in line order.
+fn plan_batch(
+    ledger: &Ledger,
+    lines: &[&Parsed],
+    recorded_by: &str,
+) -> Result<AppendRequest, ImportError> {
+    let mut scratch = ledger.clone();
+    let mut position = scratch.last_position();
+    let mut request = AppendRequest::default();
+    for parsed in lines {
+        let line_error = |reason: String| ImportError::Line {
+            line: parsed.number,
+            reason,
+        };
+        let dated =
+            decide_dated(&scratch, &parsed.line.command).map_err(|e| line_error(e.to_string()))?;
+        let part = to_request(
+            &scratch,
+            dated.clone(),
+            |i| event_id(&parsed.seed, i),
+            recorded_by,
+            parsed.line.source_ref.as_deref(),
+        )
+        .map_err(|e: WriteError| line_error(e.to_string()))?;
+        // Entries keep the decision's event order, so the nth event of the entries is the
+        // nth dated event.
+        let mut decided = dated.iter().map(|(_, event)| event);
+        for entry in &part.streams {
+            for (new_event, event) in entry.events.iter().zip(decided.by_ref()) {
+                position += 1;
+                scratch.apply(&RecordedEvent {
+                    position,
+                    stream: entry.stream.to_string(),
+                    stream_version: scratch.stream_version(entry.stream.as_str()) + 1,
+                    event_id: new_event.event_id,
+                    occurred_on: new_event.occurred_on,
+                    recorded_at: Utc::now(),
+                    recorded_by: recorded_by.to_owned(),
+                    source_ref: new_event.source_ref.clone(),
+                    event: event.clone(),
+                });
+            }
+        }
+        request.streams.extend(part.streams);
+    }
+    Ok(request)
+}

@@ -1,0 +1,112 @@
+//! The Hạ Long 2023 fixture imported through the importer and read back over HTTP: the
+//! city's published figures come out of the events.
+
+use ledger_api::import::{import, ImportError};
+use ledger_api::Role;
+use serde_json::Value;
+
+use crate::helpers::TestApp;
+
+fn fixture() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/halong-2023/commands.ndjson"
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+async fn load(app: &TestApp, text: &str) -> Result<ledger_api::import::ImportReport, ImportError> {
+    let view = ledger_api::view::LiveView::default();
+    import(
+        &app.store,
+        &view,
+        std::io::Cursor::new(text),
+        "test:import",
+        |_, _| {},
+    )
+    .await
+}
+
+pub async fn the_halong_fixture_reproduces_the_published_figures_over_http(app: TestApp) {
+    let text = fixture();
+    let report = load(&app, &text).await.unwrap();
+    assert_eq!(report.imported, report.lines);
+    assert!(report.events >= report.lines);
+
+    let response = app
+        .get_as(Role::Dashboard, "/api/v1/reports/annual/2023")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let r: Value = response.json().await.unwrap();
+    assert_eq!(r["year"], 2023);
+    assert_eq!(r["position"], report.events);
+    // 1. 108 households had a house newly built or repaired.
+    assert_eq!(r["housing"]["households"], 108);
+    let (new, repairs) = (
+        r["housing"]["new_builds"].as_u64().unwrap(),
+        r["housing"]["repairs"].as_u64().unwrap(),
+    );
+    assert_eq!(new + repairs, 108);
+    assert!(new > 0 && repairs > 0);
+    // 2. Finished 15 days before the deadline.
+    assert_eq!(r["housing"]["days_ahead"], 15);
+    // 3. Total support over 6.6 billion VND.
+    let total: u64 = r["housing"]["total_support"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(total > 6_600_000_000, "{total}");
+    // 4. Ten near-poor households left near-poverty under the new criteria.
+    assert_eq!(r["poverty"]["near_poor_exits"], 10);
+    // 5. None remains near-poor under the province's enhanced criteria.
+    assert_eq!(r["poverty"]["near_poor_remaining_enhanced"], 0);
+    assert_eq!(
+        r["poverty"]["exits_standard"],
+        r["poverty"]["enhanced_standard"]
+    );
+    // 6. 120 children sponsored, 7. by 69 organisations,
+    assert_eq!(r["sponsorship"]["children"], 120);
+    assert_eq!(r["sponsorship"]["sponsors"], 69);
+    // 8. at 1,000,000 VND per child per month until 18.
+    assert_eq!(r["sponsorship"]["monthly_amount_per_child"], "1000000");
+    assert_eq!(r["sponsorship"]["monthly_commitment"], "120000000");
+    assert_eq!(r["sponsorship"]["until_18"], 120);
+    // 9. 7,400 new jobs, 113.8% of plan.
+    assert_eq!(r["jobs"]["created"], 7400);
+    assert_eq!(r["jobs"]["percent_of_plan"], "113.8");
+    // 11. 33 communes and wards.
+    assert_eq!(r["units"]["communes_and_wards"], 33);
+
+    // Importing the same file again appends nothing.
+    let head = app.store.head().await.unwrap();
+    let again = load(&app, &text).await.unwrap();
+    assert_eq!((again.imported, again.already_imported), (0, again.lines));
+    assert_eq!(app.store.head().await.unwrap(), head);
+}
+
+pub async fn a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended(app: TestApp) {
+    let mut lines: Vec<String> = fixture().lines().map(str::to_owned).collect();
+    let bad_line = 1_500;
+    // A payment for a sponsorship that does not exist: valid JSON, refused by the domain.
+    lines[bad_line - 1] = r#"{"key":"bad/payment","command":{"command":"RecordPayment","sponsorship_id":"sps-none","amount":"1000000","first_month":"2023-06","months":1,"received_on":"2023-06-04"}}"#.to_owned();
+    let error = load(&app, &lines.join("\n")).await.unwrap_err();
+    let message = error.to_string();
+    assert!(message.starts_with("line 1500:"), "{message}");
+    assert!(message.contains("sps-none"), "{message}");
+    // Lines 1..=1000 form the first batch and landed; nothing from the batch of line 1500.
+    let first_batch_events = app.store.head().await.unwrap().position;
+    assert_eq!(first_batch_events, 1_000);
+
+    lines[bad_line - 1] = "{\"key\": \"broken\", ".to_owned();
+    let error = load(&app, &lines.join("\n")).await.unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .starts_with("line 1500: not a valid import line"),
+        "{error}"
+    );
+    assert_eq!(app.store.head().await.unwrap().position, first_batch_events);
+}
