@@ -6,10 +6,9 @@
 use std::io::BufRead;
 
 use chrono::Utc;
-use ledger_domain::{decide_dated, Command, Ledger, RecordedEvent};
+use ledger_domain::import_line::{line_event_id, ImportLine as Line};
+use ledger_domain::{decide_dated, Ledger, RecordedEvent};
 use ledger_store::{AppendError, AppendRequest, EventStore, StoreError};
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::view::LiveView;
@@ -18,18 +17,6 @@ use crate::write::{to_request, WriteError};
 /// Lines per atomic batch: large enough to amortise a commit, small enough that a batch's
 /// events stay well under the store's per-append limit.
 pub const BATCH_LINES_MAX: usize = 1_000;
-
-/// Namespace of import event ids (UUID v5), so they never collide with other id schemes.
-const IMPORT_NAMESPACE: Uuid = Uuid::from_u128(0x6c65_6467_6572_2d69_6d70_6f72_7400_0001);
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Line {
-    key: String,
-    #[serde(default)]
-    source_ref: Option<String>,
-    command: Command,
-}
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
 pub struct ImportReport {
@@ -61,7 +48,6 @@ struct Parsed {
     number: u64,
     line: Line,
     first_event_id: Uuid,
-    seed: [u8; 32],
 }
 
 /// Imports every line of `input`. `progress(lines_done, bytes_done)` is called after each batch.
@@ -113,27 +99,11 @@ fn parse(number: u64, text: &str) -> Result<Parsed, ImportError> {
             reason: "key must be 1 to 256 bytes".to_owned(),
         });
     }
-    // Ids depend on the key and on what the line says: an edited line is a new fact (which
-    // the domain will likely refuse), an unchanged one is recognised as imported.
-    let mut h = Sha256::new();
-    h.update(line.key.as_bytes());
-    h.update([0]);
-    h.update(serde_json::to_vec(&line.command).unwrap_or_default());
-    h.update([0]);
-    h.update(line.source_ref.as_deref().unwrap_or("").as_bytes());
-    let seed: [u8; 32] = h.finalize().into();
     Ok(Parsed {
         number,
-        first_event_id: event_id(&seed, 0),
+        first_event_id: line_event_id(&line.key, 0),
         line,
-        seed,
     })
-}
-
-fn event_id(seed: &[u8; 32], index: usize) -> Uuid {
-    let mut name = seed.to_vec();
-    name.extend_from_slice(&(index as u64).to_be_bytes());
-    Uuid::new_v5(&IMPORT_NAMESPACE, &name)
 }
 
 async fn import_batch(
@@ -195,7 +165,7 @@ fn plan_batch(
         let part = to_request(
             &scratch,
             dated.clone(),
-            |i| event_id(&parsed.seed, i),
+            |i| line_event_id(&parsed.line.key, i),
             recorded_by,
             parsed.line.source_ref.as_deref(),
         )

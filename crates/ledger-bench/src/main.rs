@@ -34,6 +34,13 @@ enum Bench {
         #[arg(long, default_value_t = 10_000)]
         events: usize,
     },
+    /// Import an NDJSON file (e.g. from `welfare-ledger generate`) into a fresh ledger, then
+    /// replay every projection from the log; events/s for both and peak memory.
+    Import {
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
+        file: std::path::PathBuf,
+    },
     /// One client appending big batches (one append call of `--batch` events each).
     Batch {
         #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
@@ -240,6 +247,45 @@ async fn main() -> anyhow::Result<()> {
             events,
             batch,
         } => self::batch(backend, events, batch).await?,
+        Bench::Import { backend, file } => import(backend, &file).await?,
     }
     Ok(())
+}
+
+/// Peak resident memory of this process so far, from the kernel (Linux), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
+async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> {
+    let scratch = Scratch::new(backend).await?;
+    let store = EventStore::open(&scratch.url).await?;
+    let view = ledger_api::view::LiveView::default();
+    let input = std::io::BufReader::new(std::fs::File::open(file)?);
+    let started = Instant::now();
+    let report = ledger_api::import::import(&store, &view, input, "bench", |_, _| {}).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"bench": "import", "backend": backend.name(), "lines": report.lines,
+            "events": report.events, "seconds": (seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (report.events as f64 / seconds).round(),
+            "peak_rss_mib": peak_rss_mib()})
+    );
+    let started = Instant::now();
+    let (ledger, position) = ledger_api::view::replay_at(&store, None, None, None).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        json!({"bench": "replay_all_projections", "backend": backend.name(), "events": position,
+            "seconds": (seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (position as f64 / seconds).round(),
+            "ignored_events": ledger.ignored_events(),
+            "peak_rss_mib": peak_rss_mib()})
+    );
+    store.close().await;
+    scratch.drop_database().await
 }

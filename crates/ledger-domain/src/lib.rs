@@ -17,6 +17,7 @@ pub mod envelope;
 pub mod error;
 pub mod event;
 pub mod id;
+pub mod import_line;
 pub mod ledger;
 pub mod money;
 pub mod month;

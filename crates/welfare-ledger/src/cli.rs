@@ -39,6 +39,8 @@ pub enum Command {
     /// appended in atomic batches; a bad line is named and nothing of its batch is written;
     /// importing the same file again appends nothing.
     Import(ImportArgs),
+    /// Write deterministic, realistic import lines at city, province or country scale.
+    Generate(GenerateArgs),
     /// Print a report computed from the events.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -51,6 +53,18 @@ pub struct ImportArgs {
     /// The actor recorded on every imported event.
     #[arg(long, default_value = "cli:import")]
     pub recorded_by: String,
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// city (≈ 20k lines), province (≈ 1M) or country (≈ 20M).
+    #[arg(long)]
+    pub scale: ledger_gen::Scale,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output file (default: standard output).
+    #[arg(short = 'o', long)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]

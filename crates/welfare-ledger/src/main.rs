@@ -2,6 +2,7 @@
 //! opens the store, and wires the API; everything else lives in the library crates.
 
 mod cli;
+mod generate;
 mod import;
 mod report;
 mod serve;
@@ -24,6 +25,7 @@ async fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&cli.database_url, args).await,
         Command::Token(command) => token::run(&cli.database_url, command).await,
         Command::Import(args) => import::run(&cli.database_url, args).await,
+        Command::Generate(args) => generate::run(args),
         Command::Report(command) => report::run(&cli.database_url, command).await,
     };
     match outcome {

@@ -356,3 +356,41 @@ fn serve_demo_loads_halong_and_prints_a_working_token_per_role() {
         .unwrap();
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn generated_city_data_is_deterministic_and_imports_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let generate = |seed: &str| {
+        let out = binary()
+            .args(["generate", "--scale", "city", "--seed", seed])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let first = generate("7");
+    assert_eq!(first, generate("7"), "same seed, same bytes");
+    assert_ne!(first, generate("8"));
+    let file = dir.path().join("city.ndjson");
+    std::fs::write(&file, &first).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("g.db").display());
+    let imported = binary()
+        .args(["import", file.to_str().unwrap(), "--database-url", &url])
+        .output()
+        .unwrap();
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let lines = first.iter().filter(|&&b| b == b'\n').count();
+    let stdout = String::from_utf8_lossy(&imported.stdout);
+    assert!(
+        stdout.contains(&format!("imported {lines} lines")),
+        "{stdout}"
+    );
+}
