@@ -2,9 +2,12 @@
 //! the OpenAPI document generated from the handlers, and the one mapping from domain and
 //! store errors to `application/problem+json` responses.
 
+pub mod audit;
 pub mod auth;
 mod extract;
+pub mod finance;
 pub mod import;
+pub mod integrity;
 pub mod limits;
 mod openapi;
 pub mod problem;

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use crate::limits;
 use crate::problem::ApiError;
-use crate::routes::{commands, events, health, queries, tokens};
+use crate::routes::{audit, commands, events, exports, health, queries, tokens};
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -43,6 +43,9 @@ pub fn openapi_router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::feed))
         .routes(routes!(events::live))
         .routes(routes!(events::history))
+        .routes(routes!(audit::audit))
+        .routes(routes!(exports::finance_xlsx))
+        .routes(routes!(exports::budget_csv))
 }
 
 /// Adds the security scheme, the limits, `/openapi.json`, the documented-route guard and the

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate};
 use uuid::Uuid;
 
-use crate::error::{AppendError, StoreError};
+use crate::error::{AppendError, RestoreError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{Row, StoredKey};
 use crate::tokens::TokenRecord;
@@ -20,6 +20,11 @@ pub trait StorageBackend: Send + Sync + 'static {
         requests: &[&AppendRequest],
         now_micros: i64,
     ) -> Result<Vec<Result<Appended, AppendError>>, StoreError>;
+
+    /// Writes events recorded elsewhere unchanged, in one transaction, after checking under
+    /// the write lock that each continues the stored chain (position, stream version, time,
+    /// recomputed hash). Nothing is written when one does not.
+    async fn restore_batch(&self, events: &[RecordedEvent]) -> Result<Head, RestoreError>;
 
     /// Up to `limit` events with position > `after_position`, in order.
     async fn read_page(
@@ -40,6 +45,14 @@ pub trait StorageBackend: Send + Sync + 'static {
 
     /// The stored head row.
     async fn head(&self) -> Result<Head, StoreError>;
+
+    /// The stored signing seed; stores `candidate` first when there is none, so every process
+    /// sharing the database ends up with the same one.
+    async fn signing_seed(
+        &self,
+        candidate: &[u8; 32],
+        now_micros: i64,
+    ) -> Result<Vec<u8>, StoreError>;
 
     /// Closes the connections once in-flight work is done.
     async fn close(&self);

@@ -98,3 +98,32 @@ impl StoreError {
         )
     }
 }
+
+/// Why events recorded elsewhere were not restored. Every variant means nothing of that call
+/// was written.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("nothing to restore")]
+    Empty,
+    #[error("{count} events in one restore; at most {max} are allowed")]
+    TooManyEvents { count: usize, max: usize },
+    /// The event does not continue the stored chain: wrong position, stream version, time, or
+    /// a hash that differs from the one recomputed.
+    #[error("event at position {position} does not continue the chain: {reason}")]
+    Broken { position: u64, reason: String },
+    #[error("event at position {position} is malformed: {error}")]
+    Invalid {
+        position: u64,
+        error: ValidationError,
+    },
+    #[error("an event id of this batch is already stored")]
+    DuplicateEventId,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for RestoreError {
+    fn from(error: sqlx::Error) -> Self {
+        RestoreError::Store(StoreError::Database(error))
+    }
+}

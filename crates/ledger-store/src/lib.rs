@@ -13,6 +13,7 @@ mod model;
 mod plan;
 pub use plan::StoredKey;
 mod postgres;
+mod restore;
 mod sqlite;
 mod store;
 mod tokens;
@@ -20,13 +21,13 @@ mod verify;
 mod writer;
 
 pub use backend::StorageBackend;
-pub use error::{AppendError, StoreError, ValidationError};
-pub use hash::{chain_hash, GENESIS_HASH};
+pub use error::{AppendError, RestoreError, StoreError, ValidationError};
+pub use hash::{chain_hash, HashInput, GENESIS_HASH};
 pub use model::{
     AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, IdempotencyKey, NewEvent,
     RecordedEvent, StreamAppend, StreamName,
 };
 pub use store::EventStore;
 pub use tokens::{CreatedToken, TokenRecord};
-pub use verify::{VerifyFailure, VerifyReport};
+pub use verify::{ChainCheck, VerifyFailure, VerifyReport};
 pub use writer::WriterStats;

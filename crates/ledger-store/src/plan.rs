@@ -57,7 +57,7 @@ pub(crate) fn validate(request: &AppendRequest) -> Result<(), ValidationError> {
     Ok(())
 }
 
-fn validate_event(e: &NewEvent) -> Result<(), ValidationError> {
+pub(crate) fn validate_event(e: &NewEvent) -> Result<(), ValidationError> {
     let invalid = |field, reason| ValidationError::InvalidField {
         event_id: e.event_id,
         field,

@@ -14,10 +14,11 @@ use crate::backend::{
     head_from_parts, stored_key, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS,
     TOKEN_COLUMNS,
 };
-use crate::error::{AppendError, StoreError};
+use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SQLITE_BUSY_TIMEOUT_MS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
+use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::tokens::TokenRecord;
 
 /// SQLite allows 32,766 bound variables per statement; 12 columns × 1,000 rows stays below.
@@ -49,26 +50,9 @@ impl SqliteBackend {
         tx: &mut Transaction<'static, Sqlite>,
         requests: &[&AppendRequest],
     ) -> Result<BatchFacts, StoreError> {
-        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut **tx)
-            .await?;
-        let head = head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)?;
+        let head = Self::locked_head(tx).await?;
         let (streams, ids) = lookups(requests);
-        let mut versions = HashMap::with_capacity(streams.len());
-        for chunk in streams.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "SELECT stream, MAX(stream_version) FROM events WHERE stream IN (",
-            );
-            let mut list = q.separated(", ");
-            for s in chunk {
-                list.push_bind(s.as_str());
-            }
-            q.push(") GROUP BY stream");
-            for row in q.build().fetch_all(&mut **tx).await? {
-                let version: i64 = row.try_get(1)?;
-                versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
-            }
-        }
+        let versions = Self::stream_versions(tx, &streams).await?;
         let existing = Self::existing(tx, &ids).await?;
         let mut keys = HashMap::new();
         for key in key_lookups(requests) {
@@ -88,6 +72,37 @@ impl SqliteBackend {
             existing,
             keys,
         })
+    }
+
+    /// The current version of each of `streams` that has events.
+    async fn stream_versions(
+        tx: &mut Transaction<'static, Sqlite>,
+        streams: &[String],
+    ) -> Result<HashMap<String, u64>, StoreError> {
+        let mut versions = HashMap::with_capacity(streams.len());
+        for chunk in streams.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "SELECT stream, MAX(stream_version) FROM events WHERE stream IN (",
+            );
+            let mut list = q.separated(", ");
+            for s in chunk {
+                list.push_bind(s.as_str());
+            }
+            q.push(") GROUP BY stream");
+            for row in q.build().fetch_all(&mut **tx).await? {
+                let version: i64 = row.try_get(1)?;
+                versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
+            }
+        }
+        Ok(versions)
+    }
+
+    /// The head row, read under the write lock.
+    async fn locked_head(tx: &mut Transaction<'static, Sqlite>) -> Result<Head, StoreError> {
+        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
+            .fetch_one(&mut **tx)
+            .await?;
+        head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
     }
 
     async fn existing(
@@ -176,6 +191,18 @@ impl StorageBackend for SqliteBackend {
         Ok(plan.outcomes)
     }
 
+    async fn restore_batch(&self, events: &[RecordedEvent]) -> Result<Head, RestoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let head = Self::locked_head(&mut tx).await?;
+        let versions = Self::stream_versions(&mut tx, &streams_of(events)).await?;
+        let (rows, new_head) = plan_restore(head, versions, events)?;
+        Self::insert(&mut tx, &rows, &[], &new_head)
+            .await
+            .map_err(duplicate_or)?;
+        tx.commit().await?;
+        Ok(new_head)
+    }
+
     async fn read_page(
         &self,
         after_position: u64,
@@ -235,6 +262,25 @@ impl StorageBackend for SqliteBackend {
             .fetch_one(&self.pool)
             .await?;
         head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
+    }
+
+    async fn signing_seed(
+        &self,
+        candidate: &[u8; 32],
+        now_micros: i64,
+    ) -> Result<Vec<u8>, StoreError> {
+        sqlx::query(
+            "INSERT INTO signing_key (id, seed, created_at) VALUES (1, ?, ?) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&candidate[..])
+        .bind(now_micros)
+        .execute(&self.pool)
+        .await?;
+        let row = sqlx::query("SELECT seed FROM signing_key WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get(0)?)
     }
 
     async fn close(&self) {

@@ -8,8 +8,8 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
 use crate::backend::StorageBackend;
-use crate::error::{AppendError, StoreError};
-use crate::limits::READ_PAGE_ROWS;
+use crate::error::{AppendError, RestoreError, StoreError};
+use crate::limits::{EVENTS_PER_APPEND_MAX, READ_PAGE_ROWS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent, StreamName};
 use crate::plan::validate;
 use crate::postgres::PostgresBackend;
@@ -80,6 +80,30 @@ impl EventStore {
             .await
             .map_err(|_| AppendError::Closed)?;
         answer.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// Appends events recorded elsewhere (an export) exactly as they were: same positions,
+    /// versions, times and hashes. Each must continue the stored chain, its hash recomputed
+    /// and compared; the call is atomic, so a refused batch writes nothing. Callers restoring
+    /// a whole log into an empty ledger send it in order, in batches of at most
+    /// [`EVENTS_PER_APPEND_MAX`](crate::limits::EVENTS_PER_APPEND_MAX).
+    pub async fn restore(&self, events: &[RecordedEvent]) -> Result<Head, RestoreError> {
+        if events.is_empty() {
+            return Err(RestoreError::Empty);
+        }
+        if events.len() > EVENTS_PER_APPEND_MAX {
+            return Err(RestoreError::TooManyEvents {
+                count: events.len(),
+                max: EVENTS_PER_APPEND_MAX,
+            });
+        }
+        let head = self.backend.restore_batch(events).await?;
+        self.counters.committed.send_if_modified(|p| {
+            let newer = head.position > *p;
+            *p = (*p).max(head.position);
+            newer
+        });
+        Ok(head)
     }
 
     /// Every event from `from_position` (inclusive) on, in order, read page by page so memory
@@ -189,6 +213,24 @@ impl EventStore {
         };
         let matches = tokens::digests_equal(&tokens::secret_hash(secret), &stored_hash);
         Ok((matches && record.revoked_at.is_none()).then_some(record))
+    }
+
+    /// The ledger's 32-byte signing seed (an Ed25519 secret key for checkpoints), generated
+    /// from the operating system's randomness on first use and kept in the database.
+    pub async fn signing_seed(&self) -> Result<[u8; 32], StoreError> {
+        let mut candidate = [0u8; 32];
+        getrandom::fill(&mut candidate).map_err(|e| StoreError::Randomness(e.to_string()))?;
+        let stored = self
+            .backend
+            .signing_seed(&candidate, chrono::Utc::now().timestamp_micros())
+            .await?;
+        stored
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::Corrupt {
+                position: 0,
+                reason: "the stored signing seed is not 32 bytes".to_owned(),
+            })
     }
 
     /// Recomputes the whole chain from the stored bytes.

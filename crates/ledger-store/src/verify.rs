@@ -32,13 +32,49 @@ impl VerifyReport {
     }
 }
 
-struct Chain {
+/// The chain's rules applied one event at a time: gapless positions, stream versions that
+/// follow on, `recorded_at` that never decreases, and a hash equal to the one recomputed from
+/// the previous hash and the event's fields. `verify`, `restore` and importers of exported
+/// logs share it. Memory grows with the number of streams, not of events.
+pub struct ChainCheck {
     previous: Head,
     stream_versions: HashMap<String, u64>,
 }
 
-impl Chain {
-    fn check(&mut self, e: &RecordedEvent) -> Result<(), String> {
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck::from_genesis()
+    }
+}
+
+impl ChainCheck {
+    /// A check for a log that starts at position 1.
+    pub fn from_genesis() -> ChainCheck {
+        ChainCheck {
+            previous: Head {
+                position: 0,
+                hash: GENESIS_HASH,
+                recorded_at_micros: i64::MIN,
+            },
+            stream_versions: HashMap::new(),
+        }
+    }
+
+    /// A check for events continuing a stored log with `head` and these stream versions.
+    pub(crate) fn continuing(head: Head, stream_versions: HashMap<String, u64>) -> ChainCheck {
+        ChainCheck {
+            previous: head,
+            stream_versions,
+        }
+    }
+
+    /// The last event accepted (position 0 and the genesis hash before any).
+    pub fn head(&self) -> Head {
+        self.previous
+    }
+
+    /// Accepts `e` if it continues the chain; otherwise says why not and changes nothing.
+    pub fn check(&mut self, e: &RecordedEvent) -> Result<(), String> {
         let expected_position = self.previous.position + 1;
         if e.position != expected_position {
             return Err(format!(
@@ -50,14 +86,13 @@ impl Chain {
         if recorded_at_micros < self.previous.recorded_at_micros {
             return Err("recorded_at is earlier than the previous event's".to_owned());
         }
-        let version = self.stream_versions.entry(e.stream.clone()).or_insert(0);
-        if e.stream_version != *version + 1 {
+        let version = self.stream_versions.get(&e.stream).copied().unwrap_or(0);
+        if e.stream_version != version + 1 {
             return Err(format!(
                 "stream {} jumps from version {} to {}",
                 e.stream, version, e.stream_version
             ));
         }
-        *version = e.stream_version;
         let recomputed = chain_hash(
             &self.previous.hash,
             &HashInput {
@@ -82,6 +117,8 @@ impl Chain {
                 hex::encode(recomputed)
             ));
         }
+        self.stream_versions
+            .insert(e.stream.clone(), e.stream_version);
         self.previous = Head {
             position: e.position,
             hash: e.hash,
@@ -93,15 +130,8 @@ impl Chain {
 
 pub(crate) async fn verify_log(backend: &dyn StorageBackend) -> Result<VerifyReport, StoreError> {
     let stored_head = backend.head().await?;
-    let mut chain = Chain {
-        previous: Head {
-            position: 0,
-            hash: GENESIS_HASH,
-            recorded_at_micros: i64::MIN,
-        },
-        stream_versions: HashMap::new(),
-    };
-    let report = |chain: &Chain, failure| VerifyReport {
+    let mut chain = ChainCheck::from_genesis();
+    let report = |chain: &ChainCheck, failure| VerifyReport {
         events_checked: chain.previous.position,
         head_position: stored_head.position,
         head_hash: stored_head.hash_hex(),

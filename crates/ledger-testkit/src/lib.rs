@@ -49,6 +49,16 @@ impl TestDb {
         })
     }
 
+    /// Another fresh, empty database on the same backend (for copying a ledger into).
+    pub async fn another(&self) -> TestDb {
+        match self.backend {
+            Backend::Sqlite { .. } => TestDb::sqlite().await,
+            Backend::Postgres { .. } => TestDb::postgres()
+                .await
+                .expect("a PostgreSQL test database implies TEST_DATABASE_URL"),
+        }
+    }
+
     pub async fn open(&self) -> EventStore {
         EventStore::open(&self.url).await.unwrap()
     }

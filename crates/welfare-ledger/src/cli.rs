@@ -32,6 +32,8 @@ pub enum Command {
     Migrate,
     /// Recompute the hash chain; exit 0 when whole, 1 naming the first bad position.
     Verify(VerifyArgs),
+    /// Print the head's position and hash with the time, signed with the ledger's Ed25519 key.
+    Checkpoint(CheckpointArgs),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -39,11 +41,19 @@ pub enum Command {
     /// appended in atomic batches; a bad line is named and nothing of its batch is written;
     /// importing the same file again appends nothing.
     Import(ImportArgs),
+    /// Write the log as NDJSON: one event with its full envelope and hash per line.
+    Export(ExportArgs),
     /// Write deterministic, realistic import lines at city, province or country scale.
     Generate(GenerateArgs),
     /// Print a report computed from the events.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print a report as of a business date, as known at an instant, up to a position.
+    Replay(ReplayArgs),
+    /// Every event about a household, child, sponsorship, sponsor or programme.
+    Audit(AuditArgs),
+    /// Write the finance workbook (xlsx: one sheet per report) or the budget book (csv).
+    ExportFinance(FinanceArgs),
 }
 
 #[derive(Args, Debug)]
@@ -53,6 +63,24 @@ pub struct ImportArgs {
     /// The actor recorded on every imported event.
     #[arg(long, default_value = "cli:import")]
     pub recorded_by: String,
+    /// The file is an `export`: check its whole hash chain, then restore it into an EMPTY
+    /// ledger with the same positions, times and hashes. A broken chain is refused, naming
+    /// the line, and nothing is written.
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// First position to export (default 1).
+    #[arg(long)]
+    pub from: Option<u64>,
+    /// Last position to export (default: the head).
+    #[arg(long)]
+    pub to: Option<u64>,
+    /// Write here instead of standard output.
+    #[arg(short, long)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -79,6 +107,78 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ReplayArgs {
+    /// Valid time: facts that occurred on or before this date (default: today, UTC+7).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Transaction time: events recorded at or before this instant (RFC 3339).
+    #[arg(long)]
+    pub known_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Replay the log up to this position only.
+    #[arg(long)]
+    pub at_position: Option<u64>,
+    #[arg(long, value_enum)]
+    pub report: ReplayReport,
+    /// The year (annual: required; jobs: default the year of --as-of).
+    #[arg(long)]
+    pub year: Option<i32>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// The entity's stream: household-…, child-…, sponsorship-…, sponsor-… or programme-….
+    pub stream: String,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct FinanceArgs {
+    #[arg(long, value_enum)]
+    pub format: FinanceFormat,
+    #[arg(short, long)]
+    pub output: std::path::PathBuf,
+    /// Figures as of this date (default: today, UTC+7).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FinanceFormat {
+    /// The budget book, UTF-8 with a byte-order mark.
+    Csv,
+    /// Budget book, disbursements, sponsorships, housing works and trial balance.
+    Xlsx,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayReport {
+    Annual,
+    BudgetSummary,
+    TrialBalance,
+    Housing,
+    SponsorshipTotals,
+    Poverty,
+    Jobs,
+}
+
+impl ReplayReport {
+    pub fn name(self) -> &'static str {
+        match self {
+            ReplayReport::Annual => "annual",
+            ReplayReport::BudgetSummary => "budget-summary",
+            ReplayReport::TrialBalance => "trial-balance",
+            ReplayReport::Housing => "housing",
+            ReplayReport::SponsorshipTotals => "sponsorship-totals",
+            ReplayReport::Poverty => "poverty",
+            ReplayReport::Jobs => "jobs",
+        }
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +225,16 @@ pub struct ServeArgs {
 pub struct VerifyArgs {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Also prove the ledger still extends this checkpoint (from `checkpoint`) unchanged.
+    #[arg(long)]
+    pub checkpoint: Option<std::path::PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckpointArgs {
+    /// Print the ledger's public key (hex) instead of a checkpoint.
+    #[arg(long)]
+    pub public_key: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,10 +1,18 @@
 //! `welfare-ledger`: the command line and the server start-up. It parses flags and environment,
 //! opens the store, and wires the API; everything else lives in the library crates.
 
+mod audit;
+mod checkpoint;
 mod cli;
+mod export;
+mod finance;
 mod generate;
 mod import;
+mod progress;
+mod render;
+mod replay;
 mod report;
+mod restore;
 mod serve;
 mod token;
 mod verify;
@@ -23,10 +31,16 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve::run(&cli.database_url, args).await,
         Command::Migrate => migrate(&cli.database_url).await,
         Command::Verify(args) => verify::run(&cli.database_url, args).await,
+        Command::Checkpoint(args) => checkpoint::run(&cli.database_url, args).await,
         Command::Token(command) => token::run(&cli.database_url, command).await,
+        Command::Import(args) if args.verify => restore::run(&cli.database_url, &args.file).await,
         Command::Import(args) => import::run(&cli.database_url, args).await,
         Command::Generate(args) => generate::run(args),
+        Command::Export(args) => export::run(&cli.database_url, args).await,
         Command::Report(command) => report::run(&cli.database_url, command).await,
+        Command::Replay(args) => replay::run(&cli.database_url, args).await,
+        Command::Audit(args) => audit::run(&cli.database_url, args).await,
+        Command::ExportFinance(args) => finance::run(&cli.database_url, args).await,
     };
     match outcome {
         Ok(code) => code,

@@ -74,8 +74,8 @@ fn table(report: &Value) -> String {
 
 /// Money fields (strings of digits whose name says amount, support, commitment, obligation…)
 /// get thousands dots and the dong sign.
-fn human(field: &str, value: &str) -> String {
-    const MONEY: [&str; 8] = [
+pub(crate) fn human(field: &str, value: &str) -> String {
+    const MONEY: [&str; 16] = [
         "support",
         "amount",
         "commitment",
@@ -84,6 +84,14 @@ fn human(field: &str, value: &str) -> String {
         "paid",
         "arrears",
         "disbursed",
+        "debit",
+        "credit",
+        "allocated",
+        "committed",
+        "remaining",
+        "available",
+        "liability",
+        "received",
     ];
     let is_money = MONEY.iter().any(|m| field.contains(m))
         && !value.is_empty()

@@ -7,6 +7,9 @@ use std::process::{Command, Stdio};
 use ledger_store::{AppendRequest, EventStore, ExpectedVersion, NewEvent, StreamName};
 use sqlx::Connection;
 
+#[path = "cli/inspection.rs"]
+mod inspection;
+
 fn binary() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_welfare-ledger"));
     c.env_remove("WELFARE_LEDGER_DATABASE_URL")

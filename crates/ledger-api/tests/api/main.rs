@@ -4,6 +4,7 @@
 mod cases;
 mod halong;
 mod helpers;
+mod inspection;
 mod writes;
 
 macro_rules! on_both_backends {
@@ -45,6 +46,9 @@ on_both_backends!(
     writes::the_dashboard_role_never_sees_a_planted_personal_field,
     halong::the_halong_fixture_reproduces_the_published_figures_over_http,
     halong::a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended,
+    inspection::an_audit_trail_lists_every_event_about_a_household_with_its_postings,
+    inspection::corrections_change_what_is_known_after_them_and_not_before,
+    inspection::the_finance_workbook_opens_and_its_totals_equal_the_api,
 );
 
 mod contract {

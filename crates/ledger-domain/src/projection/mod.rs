@@ -8,8 +8,10 @@
 
 pub mod accounts;
 pub mod annual;
+pub mod audit;
 pub mod budget;
 pub mod housing;
+pub mod integrity;
 pub mod jobs;
 pub mod poverty;
 pub mod sponsorship;

@@ -12,6 +12,7 @@ mod geography_rules;
 mod halong;
 mod housing_approval_rules;
 mod housing_works_rules;
+mod inspection;
 mod jobs_rules;
 mod money;
 mod payment_rules;

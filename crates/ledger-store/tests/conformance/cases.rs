@@ -9,6 +9,7 @@ use ledger_store::{
 };
 
 use crate::helpers::*;
+pub use crate::restore::*;
 
 pub async fn appended_events_read_back_with_their_full_envelope(db: &TestDb) {
     let store = db.open().await;
@@ -773,4 +774,15 @@ pub async fn a_stream_may_recur_in_one_append_and_order_is_kept(db: &TestDb) {
         "{err:?}"
     );
     assert_eq!(store.head().await.unwrap().position, 3);
+}
+
+pub async fn the_signing_seed_is_made_once_and_shared_by_every_store(db: &TestDb) {
+    let first = db.open().await;
+    let seed = first.signing_seed().await.unwrap();
+    assert_ne!(seed, [0u8; 32]);
+    assert_eq!(first.signing_seed().await.unwrap(), seed);
+    let second = db.open().await;
+    assert_eq!(second.signing_seed().await.unwrap(), seed);
+    let other_db = db.another().await;
+    assert_ne!(other_db.open().await.signing_seed().await.unwrap(), seed);
 }

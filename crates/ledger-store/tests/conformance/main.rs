@@ -3,6 +3,7 @@
 
 mod cases;
 mod helpers;
+mod restore;
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
@@ -53,4 +54,9 @@ conformance!(
     subscribers_learn_of_every_commit,
     a_stream_may_recur_in_one_append_and_order_is_kept,
     an_idempotency_key_returns_the_original_result_and_refuses_another_request,
+    a_restored_log_has_the_same_positions_times_and_hashes,
+    a_restore_with_an_altered_event_names_it_and_writes_nothing,
+    a_restore_must_continue_the_stored_head,
+    restored_events_reach_subscribers,
+    the_signing_seed_is_made_once_and_shared_by_every_store,
 );

@@ -1,0 +1,307 @@
+//! What inspectors rely on over HTTP: audit trails, and corrections that change the answers
+//! known after them but not those known before.
+
+use futures::TryStreamExt;
+use ledger_api::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{problem, TestApp};
+
+async fn load_halong(app: &TestApp) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/halong-2023/commands.ndjson"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let view = ledger_api::view::LiveView::default();
+    ledger_api::import::import(
+        &app.store,
+        &view,
+        std::io::Cursor::new(text),
+        "test:import",
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+}
+
+async fn get(app: &TestApp, role: Role, path: &str) -> Value {
+    let response = app.get_as(role, path).send().await.unwrap();
+    assert_eq!(response.status(), 200, "GET {path}");
+    response.json().await.unwrap()
+}
+
+async fn record(app: &TestApp, command: Value) {
+    let response = app
+        .post_as(Role::Recorder, "/api/v1/commands")
+        .header("Source-Ref", "QD-CORR/2023")
+        .json(&command)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert!(status.is_success(), "{command}: {status} {body}");
+}
+
+pub async fn an_audit_trail_lists_every_event_about_a_household_with_its_postings(app: TestApp) {
+    load_halong(&app).await;
+    let trail = get(&app, Role::Finance, "/api/v1/audit/household-hh-030").await;
+    assert_eq!(trail["subject"], "household");
+    let events = trail["events"].as_array().unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    for kind in [
+        "HouseholdRegistered",
+        "HousingSupportApproved",
+        "HousingFundsDisbursed",
+        "HouseBuilt",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
+    }
+    let approval = events
+        .iter()
+        .find(|e| e["kind"] == "HousingSupportApproved")
+        .unwrap();
+    assert_eq!(approval["source_ref"], "412/QĐ-UBND");
+    assert!(approval["recorded_by"].as_str().unwrap().contains("import"));
+    assert!(approval["occurred_on"].is_string() && approval["recorded_at"].is_string());
+    let postings = approval["postings"].as_array().unwrap();
+    assert!(!postings.is_empty(), "an approval commits money");
+    assert!(events
+        .iter()
+        .filter(|e| e["kind"] == "HouseholdRegistered")
+        .all(|e| e["postings"].as_array().unwrap().is_empty()));
+
+    let sponsor = get(&app, Role::Inspector, "/api/v1/audit/sponsor-org-002").await;
+    assert!(sponsor["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "SponsorshipPaymentReceived"));
+    let unknown = app
+        .get_as(Role::Finance, "/api/v1/audit/household-nobody")
+        .send()
+        .await
+        .unwrap();
+    problem(unknown, 404).await;
+    let not_an_entity = app
+        .get_as(Role::Finance, "/api/v1/audit/geography")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(problem(not_an_entity, 400).await["field"], "stream");
+}
+
+fn disbursed(summary: &Value) -> u64 {
+    summary["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["disbursed"].as_str().unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+fn row<'a>(answer: &'a Value, field: &str, id: &str) -> &'a Value {
+    answer["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[field] == id)
+        .unwrap_or_else(|| panic!("no {field} {id}"))
+}
+
+pub async fn corrections_change_what_is_known_after_them_and_not_before(app: TestApp) {
+    load_halong(&app).await;
+    let log: Vec<_> = app.store.read_all(1).try_collect().await.unwrap();
+    let disbursement = log
+        .iter()
+        .find(|e| e.kind == "HousingFundsDisbursed")
+        .unwrap();
+    let paid: Value = serde_json::from_str(&disbursement.payload).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let before = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+    record(
+        &app,
+        json!({"command": "ReverseDisbursement",
+        "event_id": disbursement.event_id, "reason": "paid twice", "reversed_on": "2023-12-20"}),
+    )
+    .await;
+    record(
+        &app,
+        json!({"command": "CorrectCompletionDate", "support_id": "house-030",
+        "completed_on": "2023-05-03", "reason": "acceptance record", "corrected_on": "2023-12-20"}),
+    )
+    .await;
+    record(
+        &app,
+        json!({"command": "TransferSponsorship", "sponsorship_id": "sps-001",
+        "to_sponsor_id": "org-002", "from_month": "2024-03", "transferred_on": "2023-12-20"}),
+    )
+    .await;
+    record(
+        &app,
+        json!({"command": "EndSponsorship", "sponsorship_id": "sps-001",
+        "last_month": "2024-09", "reason": "family moved", "ended_on": "2023-12-20"}),
+    )
+    .await;
+
+    let at = |path: &str, known: bool| {
+        let known_at = if known {
+            format!("&known_at={before}")
+        } else {
+            String::new()
+        };
+        format!("{path}?as_of=2023-12-31{known_at}")
+    };
+    let (old, new) = (
+        get(&app, Role::Finance, &at("/api/v1/budgets/summary", true)).await,
+        get(&app, Role::Finance, &at("/api/v1/budgets/summary", false)).await,
+    );
+    let amount: u64 = paid["amount"].as_str().unwrap().parse().unwrap();
+    assert_eq!(disbursed(&old), disbursed(&new) + amount);
+
+    let (old, new) = (
+        get(&app, Role::Finance, &at("/api/v1/housing/works", true)).await,
+        get(&app, Role::Finance, &at("/api/v1/housing/works", false)).await,
+    );
+    assert_eq!(
+        row(&old, "support_id", "house-030")["completed_on"],
+        "2023-05-01"
+    );
+    assert_eq!(
+        row(&new, "support_id", "house-030")["completed_on"],
+        "2023-05-03"
+    );
+
+    let path = "/api/v1/sponsorship/sponsorships";
+    let (old, new) = (
+        get(&app, Role::Finance, &at(path, true)).await,
+        get(&app, Role::Finance, &at(path, false)).await,
+    );
+    let (old, new) = (
+        row(&old, "sponsorship_id", "sps-001"),
+        row(&new, "sponsorship_id", "sps-001"),
+    );
+    assert_eq!(old["ended"], false);
+    assert_eq!(old["sponsor_id"], "org-001");
+    assert_eq!(new["ended"], true);
+    assert_eq!(new["last_month"], "2024-09");
+    assert_eq!(new["sponsor_id"], "org-002");
+    assert_eq!(new["sponsors"].as_array().unwrap().len(), 2);
+    assert_ne!(old["last_month"], new["last_month"]);
+}
+
+/// Whole dong in a spreadsheet cell, read back without rounding (the writer refuses > 2^53).
+fn dong(cell: &calamine::Data) -> u64 {
+    match cell {
+        calamine::Data::Float(f) if f.fract() == 0.0 && *f >= 0.0 => *f as u64,
+        calamine::Data::Int(i) => u64::try_from(*i).unwrap(),
+        other => panic!("not whole dong: {other:?}"),
+    }
+}
+
+fn digits(value: &Value) -> u64 {
+    value.as_str().unwrap().parse().unwrap()
+}
+
+pub async fn the_finance_workbook_opens_and_its_totals_equal_the_api(app: TestApp) {
+    use calamine::Reader;
+    load_halong(&app).await;
+    let response = app
+        .get_as(
+            Role::Finance,
+            "/api/v1/exports/finance.xlsx?as_of=2023-12-31",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("spreadsheetml"));
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        workbook.sheet_names(),
+        [
+            "Budget book",
+            "Disbursements",
+            "Sponsorships",
+            "Housing works",
+            "Trial balance"
+        ]
+    );
+
+    let book = workbook.worksheet_range("Budget book").unwrap();
+    let rows: Vec<_> = book.rows().skip(1).collect();
+    let (total, rows) = rows.split_last().unwrap();
+    assert_eq!(total[0], calamine::Data::String("TOTAL".to_owned()));
+    let api = get(&app, Role::Finance, "/api/v1/budgets?as_of=2023-12-31").await;
+    for (column, field) in [(5, "allocated"), (6, "committed"), (7, "disbursed")] {
+        let sum: u64 = rows.iter().map(|r| dong(&r[column])).sum();
+        assert_eq!(
+            sum,
+            dong(&total[column]),
+            "{field}: rows add up to the total"
+        );
+        assert_eq!(
+            sum,
+            digits(&api["data"]["totals"][field]),
+            "{field} as the API says"
+        );
+    }
+
+    let summary = get(
+        &app,
+        Role::Finance,
+        "/api/v1/budgets/summary?as_of=2023-12-31",
+    )
+    .await;
+    let paid: u64 = workbook
+        .worksheet_range("Disbursements")
+        .unwrap()
+        .rows()
+        .skip(1)
+        .filter(|r| r[5] != calamine::Data::String("reversed".to_owned()))
+        .map(|r| dong(&r[4]))
+        .sum();
+    assert_eq!(paid, disbursed(&summary));
+
+    let trial = workbook.worksheet_range("Trial balance").unwrap();
+    let total = trial.rows().next_back().unwrap();
+    let api = get(
+        &app,
+        Role::Finance,
+        "/api/v1/accounts/trial-balance?as_of=2023-12-31",
+    )
+    .await;
+    assert_eq!(dong(&total[1]), digits(&api["data"]["total_debit"]));
+    assert_eq!(dong(&total[2]), digits(&api["data"]["total_credit"]));
+    assert_eq!(dong(&total[1]), dong(&total[2]), "debits equal credits");
+
+    let csv = app
+        .get_as(
+            Role::Inspector,
+            "/api/v1/exports/budget.csv?as_of=2023-12-31",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("\u{feff}programme,source,unit code,unit,month,allocated"));
+    let last = text.lines().last().unwrap();
+    assert!(
+        last.contains(&digits(&api_total_disbursed(&app).await).to_string()),
+        "{last}"
+    );
+}
+
+async fn api_total_disbursed(app: &TestApp) -> Value {
+    get(app, Role::Finance, "/api/v1/budgets?as_of=2023-12-31").await["data"]["totals"]["disbursed"]
+        .clone()
+}
