@@ -1,7 +1,7 @@
 //! The Hạ Long 2023 fixture imported through the importer and read back over HTTP: the
 //! city's published figures come out of the events.
 
-use ledger_api::import::{import, ImportError};
+use ledger_api::import::{import_in_batches, ImportError};
 use ledger_api::Role;
 use serde_json::Value;
 
@@ -17,11 +17,14 @@ fn fixture() -> String {
 
 async fn load(app: &TestApp, text: &str) -> Result<ledger_api::import::ImportReport, ImportError> {
     let view = ledger_api::view::LiveView::default();
-    import(
+    // Batches of 1,000 lines, so the fixture spans two and the bad-line case can check that
+    // an earlier batch lands while the failing one leaves nothing.
+    import_in_batches(
         &app.store,
         &view,
         std::io::Cursor::new(text),
         "test:import",
+        1_000,
         |_, _| {},
     )
     .await
