@@ -94,6 +94,20 @@ pub async fn replay_at(
     known_at: Option<DateTime<Utc>>,
     at_position: Option<u64>,
 ) -> Result<(Ledger, u64), StoreError> {
+    replay_at_with_progress(store, as_of, known_at, at_position, |_, _| {}).await
+}
+
+/// Events between two progress calls of a replay.
+const REPLAY_PROGRESS_EVERY: u64 = 10_000;
+
+/// [`replay_at`], calling `progress(events_read, last_position)` every 10,000 events.
+pub async fn replay_at_with_progress(
+    store: &EventStore,
+    as_of: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
+    at_position: Option<u64>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(Ledger, u64), StoreError> {
     let head = store.head().await?.position;
     let upto = at_position.map_or(head, |p| p.min(head));
     let mut ledger = Ledger::default();
@@ -101,6 +115,9 @@ pub async fn replay_at(
     while let Some(stored) = events.try_next().await? {
         if stored.position > upto {
             break;
+        }
+        if stored.position % REPLAY_PROGRESS_EVERY == 0 {
+            progress(stored.position, upto);
         }
         if let Some(e) = decode(&stored) {
             if e.is_visible(as_of, known_at) {

@@ -235,7 +235,15 @@ impl EventStore {
 
     /// Recomputes the whole chain from the stored bytes.
     pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
-        verify_log(self.backend.as_ref()).await
+        verify_log(self.backend.as_ref(), |_| {}).await
+    }
+
+    /// [`EventStore::verify`], calling `progress(events_checked)` as it goes.
+    pub async fn verify_with_progress(
+        &self,
+        progress: impl FnMut(u64),
+    ) -> Result<VerifyReport, StoreError> {
+        verify_log(self.backend.as_ref(), progress).await
     }
 
     /// Stops taking appends, lets the writer commit and answer what it has queued, then closes

@@ -128,7 +128,11 @@ impl ChainCheck {
     }
 }
 
-pub(crate) async fn verify_log(backend: &dyn StorageBackend) -> Result<VerifyReport, StoreError> {
+/// Checks the whole log; `progress(events_checked)` is called after each page.
+pub(crate) async fn verify_log(
+    backend: &dyn StorageBackend,
+    mut progress: impl FnMut(u64),
+) -> Result<VerifyReport, StoreError> {
     let stored_head = backend.head().await?;
     let mut chain = ChainCheck::from_genesis();
     let report = |chain: &ChainCheck, failure| VerifyReport {
@@ -157,6 +161,7 @@ pub(crate) async fn verify_log(backend: &dyn StorageBackend) -> Result<VerifyRep
                 return Ok(report(&chain, Some(VerifyFailure { position, reason })));
             }
         }
+        progress(chain.previous.position);
     }
     let failure = (chain.previous.position != stored_head.position
         || chain.previous.hash != stored_head.hash)

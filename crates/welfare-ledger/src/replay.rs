@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use chrono::{Datelike, NaiveDate, Utc};
-use ledger_api::view::replay_at;
+use ledger_api::view::replay_at_with_progress;
 use ledger_domain::projection::{
     accounts, annual, budget, housing, jobs, poverty, sponsorship, UnitGrouping,
 };
@@ -21,7 +21,16 @@ pub async fn run(database_url: &str, args: &ReplayArgs) -> anyhow::Result<ExitCo
     }
     let on = args.as_of.unwrap_or_else(today);
     let store = EventStore::open(database_url).await?;
-    let replayed = replay_at(&store, args.as_of, args.known_at, args.at_position).await;
+    let progress = crate::progress::Progress::new("replaying", None);
+    let replayed = replay_at_with_progress(
+        &store,
+        args.as_of,
+        args.known_at,
+        args.at_position,
+        |done, _| progress.update(done, "events"),
+    )
+    .await;
+    progress.finish();
     store.close().await;
     let (ledger, position) = replayed?;
     let data = project(args.report, &ledger, on, args.year)?;

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use ledger_api::view::replay_at;
+use ledger_api::view::replay_at_with_progress;
 use ledger_domain::projection::annual::annual_report;
 use ledger_store::EventStore;
 use serde_json::Value;
@@ -20,7 +20,12 @@ pub async fn run(database_url: &str, command: &ReportCommand) -> anyhow::Result<
         .ok_or_else(|| anyhow::anyhow!("--year {year} is out of range"))?;
     let as_of = as_of.unwrap_or(year_end);
     let store = EventStore::open(database_url).await?;
-    let replayed = replay_at(&store, Some(as_of), None, None).await;
+    let progress = crate::progress::Progress::new("replaying", None);
+    let replayed = replay_at_with_progress(&store, Some(as_of), None, None, |done, _| {
+        progress.update(done, "events")
+    })
+    .await;
+    progress.finish();
     store.close().await;
     let (ledger, position) = replayed?;
     let mut report = annual_report(&ledger, *year, as_of);

@@ -56,7 +56,12 @@ async fn verify(
     store: &EventStore,
     checkpoint: Option<&Checkpoint>,
 ) -> anyhow::Result<Verification> {
-    let chain = store.verify().await?;
+    let progress = crate::progress::Progress::new("verifying the chain", None);
+    let chain = store
+        .verify_with_progress(|done| progress.update(done, "events"))
+        .await;
+    progress.finish();
+    let chain = chain?;
     let projections = match chain.is_whole() {
         true => Some(check_projections(store).await?),
         false => None,

@@ -54,6 +54,10 @@ async fn verify_exits_0_on_a_whole_ledger_and_1_naming_the_altered_position() {
         .unwrap();
     assert_eq!(whole.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&whole.stdout).contains("ledger whole: 5 events"));
+    assert!(
+        !String::from_utf8_lossy(&whole.stderr).contains('\r'),
+        "no progress line when stderr is piped"
+    );
 
     let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
     sqlx::query("DROP TRIGGER events_are_append_only_update")
