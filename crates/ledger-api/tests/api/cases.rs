@@ -124,14 +124,7 @@ pub async fn every_route_answers_every_role_as_its_scope_says(app: TestApp) {
 pub async fn the_feed_pages_with_a_cursor_and_refuses_bad_limits(app: TestApp) {
     append_raw(&app, "a", 3).await;
     append_raw(&app, "b", 2).await;
-    let first: serde_json::Value = app
-        .get_as(Role::Inspector, "/api/v1/events?limit=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = app.get_ok(Role::Inspector, "/api/v1/events?limit=2").await;
     assert_eq!(first["position"], 5);
     assert_eq!(first["events"].as_array().unwrap().len(), 2);
     assert_eq!(first["next_after"], 2);
@@ -141,14 +134,9 @@ pub async fn the_feed_pages_with_a_cursor_and_refuses_bad_limits(app: TestApp) {
     );
     assert_eq!(first["events"][0]["hash"].as_str().unwrap().len(), 64);
 
-    let last: serde_json::Value = app
-        .get_as(Role::Inspector, "/api/v1/events?after=4&limit=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let last = app
+        .get_ok(Role::Inspector, "/api/v1/events?after=4&limit=2")
+        .await;
     assert_eq!(last["events"][0]["position"], 5);
     assert!(last["next_after"].is_null());
 
@@ -171,14 +159,9 @@ pub async fn the_feed_pages_with_a_cursor_and_refuses_bad_limits(app: TestApp) {
 pub async fn an_entity_history_lists_its_stream_and_unknown_streams_are_404(app: TestApp) {
     append_raw(&app, "household-h1", 2).await;
     append_raw(&app, "household-h2", 1).await;
-    let history: serde_json::Value = app
-        .get_as(Role::Recorder, "/api/v1/streams/household-h1/events")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let history = app
+        .get_ok(Role::Recorder, "/api/v1/streams/household-h1/events")
+        .await;
     let versions: Vec<_> = history
         .as_array()
         .unwrap()
@@ -281,14 +264,7 @@ pub async fn admin_tokens_are_created_shown_once_and_revoked_at_once(app: TestAp
     };
     // A dashboard token authenticates (403 for the admin route, not 401).
     assert_eq!(health(token.clone()).await.unwrap().status(), 403);
-    let listed: serde_json::Value = app
-        .get_as(Role::Admin, "/api/v1/tokens")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed = app.get_ok(Role::Admin, "/api/v1/tokens").await;
     let text = listed.to_string();
     assert!(text.contains(&id));
     assert!(

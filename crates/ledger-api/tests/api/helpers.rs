@@ -32,6 +32,13 @@ impl TestApp {
             .bearer_auth(self.token(role))
     }
 
+    /// GETs `path` as `role`, asserts 200 and returns the JSON body.
+    pub async fn get_ok(&self, role: Role, path: &str) -> serde_json::Value {
+        let response = self.get_as(role, path).send().await.unwrap();
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
     pub fn post_as(&self, role: Role, path: &str) -> reqwest::RequestBuilder {
         self.client
             .post(self.url(path))

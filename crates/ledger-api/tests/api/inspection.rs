@@ -25,12 +25,6 @@ async fn load_halong(app: &TestApp) {
     .unwrap();
 }
 
-async fn get(app: &TestApp, role: Role, path: &str) -> Value {
-    let response = app.get_as(role, path).send().await.unwrap();
-    assert_eq!(response.status(), 200, "GET {path}");
-    response.json().await.unwrap()
-}
-
 async fn record(app: &TestApp, command: Value) {
     let response = app
         .post_as(Role::Recorder, "/api/v1/commands")
@@ -46,7 +40,9 @@ async fn record(app: &TestApp, command: Value) {
 
 pub async fn an_audit_trail_lists_every_event_about_a_household_with_its_postings(app: TestApp) {
     load_halong(&app).await;
-    let trail = get(&app, Role::Finance, "/api/v1/audit/household-hh-030").await;
+    let trail = app
+        .get_ok(Role::Finance, "/api/v1/audit/household-hh-030")
+        .await;
     assert_eq!(trail["subject"], "household");
     let events = trail["events"].as_array().unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
@@ -72,7 +68,9 @@ pub async fn an_audit_trail_lists_every_event_about_a_household_with_its_posting
         .filter(|e| e["kind"] == "HouseholdRegistered")
         .all(|e| e["postings"].as_array().unwrap().is_empty()));
 
-    let sponsor = get(&app, Role::Inspector, "/api/v1/audit/sponsor-org-002").await;
+    let sponsor = app
+        .get_ok(Role::Inspector, "/api/v1/audit/sponsor-org-002")
+        .await;
     assert!(sponsor["events"]
         .as_array()
         .unwrap()
@@ -156,15 +154,19 @@ pub async fn corrections_change_what_is_known_after_them_and_not_before(app: Tes
         format!("{path}?as_of=2023-12-31{known_at}")
     };
     let (old, new) = (
-        get(&app, Role::Finance, &at("/api/v1/budgets/summary", true)).await,
-        get(&app, Role::Finance, &at("/api/v1/budgets/summary", false)).await,
+        app.get_ok(Role::Finance, &at("/api/v1/budgets/summary", true))
+            .await,
+        app.get_ok(Role::Finance, &at("/api/v1/budgets/summary", false))
+            .await,
     );
     let amount: u64 = paid["amount"].as_str().unwrap().parse().unwrap();
     assert_eq!(disbursed(&old), disbursed(&new) + amount);
 
     let (old, new) = (
-        get(&app, Role::Finance, &at("/api/v1/housing/works", true)).await,
-        get(&app, Role::Finance, &at("/api/v1/housing/works", false)).await,
+        app.get_ok(Role::Finance, &at("/api/v1/housing/works", true))
+            .await,
+        app.get_ok(Role::Finance, &at("/api/v1/housing/works", false))
+            .await,
     );
     assert_eq!(
         row(&old, "support_id", "house-030")["completed_on"],
@@ -177,8 +179,8 @@ pub async fn corrections_change_what_is_known_after_them_and_not_before(app: Tes
 
     let path = "/api/v1/sponsorship/sponsorships";
     let (old, new) = (
-        get(&app, Role::Finance, &at(path, true)).await,
-        get(&app, Role::Finance, &at(path, false)).await,
+        app.get_ok(Role::Finance, &at(path, true)).await,
+        app.get_ok(Role::Finance, &at(path, false)).await,
     );
     let (old, new) = (
         row(&old, "sponsorship_id", "sps-001"),
@@ -240,7 +242,9 @@ pub async fn the_finance_workbook_opens_and_its_totals_equal_the_api(app: TestAp
     let rows: Vec<_> = book.rows().skip(1).collect();
     let (total, rows) = rows.split_last().unwrap();
     assert_eq!(total[0], calamine::Data::String("TOTAL".to_owned()));
-    let api = get(&app, Role::Finance, "/api/v1/budgets?as_of=2023-12-31").await;
+    let api = app
+        .get_ok(Role::Finance, "/api/v1/budgets?as_of=2023-12-31")
+        .await;
     for (column, field) in [(5, "allocated"), (6, "committed"), (7, "disbursed")] {
         let sum: u64 = rows.iter().map(|r| dong(&r[column])).sum();
         assert_eq!(
@@ -255,12 +259,9 @@ pub async fn the_finance_workbook_opens_and_its_totals_equal_the_api(app: TestAp
         );
     }
 
-    let summary = get(
-        &app,
-        Role::Finance,
-        "/api/v1/budgets/summary?as_of=2023-12-31",
-    )
-    .await;
+    let summary = app
+        .get_ok(Role::Finance, "/api/v1/budgets/summary?as_of=2023-12-31")
+        .await;
     let paid: u64 = workbook
         .worksheet_range("Disbursements")
         .unwrap()
@@ -273,12 +274,12 @@ pub async fn the_finance_workbook_opens_and_its_totals_equal_the_api(app: TestAp
 
     let trial = workbook.worksheet_range("Trial balance").unwrap();
     let total = trial.rows().next_back().unwrap();
-    let api = get(
-        &app,
-        Role::Finance,
-        "/api/v1/accounts/trial-balance?as_of=2023-12-31",
-    )
-    .await;
+    let api = app
+        .get_ok(
+            Role::Finance,
+            "/api/v1/accounts/trial-balance?as_of=2023-12-31",
+        )
+        .await;
     assert_eq!(dong(&total[1]), digits(&api["data"]["total_debit"]));
     assert_eq!(dong(&total[2]), digits(&api["data"]["total_credit"]));
     assert_eq!(dong(&total[1]), dong(&total[2]), "debits equal credits");
@@ -302,6 +303,7 @@ pub async fn the_finance_workbook_opens_and_its_totals_equal_the_api(app: TestAp
 }
 
 async fn api_total_disbursed(app: &TestApp) -> Value {
-    get(app, Role::Finance, "/api/v1/budgets?as_of=2023-12-31").await["data"]["totals"]["disbursed"]
+    app.get_ok(Role::Finance, "/api/v1/budgets?as_of=2023-12-31")
+        .await["data"]["totals"]["disbursed"]
         .clone()
 }

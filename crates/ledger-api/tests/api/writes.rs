@@ -24,12 +24,6 @@ async fn created(app: &TestApp, path: &str, body: Value) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-async fn get(app: &TestApp, role: Role, path: &str) -> Value {
-    let response = app.get_as(role, path).send().await.unwrap();
-    assert_eq!(response.status(), 200, "{path}");
-    response.json().await.unwrap()
-}
-
 /// A unit, a housing programme with `budget` dong from the state, and `households` households.
 async fn housing_setup(app: &TestApp, budget: &str, households: usize) {
     created(
@@ -88,7 +82,7 @@ pub async fn recorded_facts_show_in_the_answers_and_a_broken_rule_is_422(app: Te
     assert_eq!(first["events"][0]["stream"], "programme-housing-2023");
     let position = first["position"].as_u64().unwrap();
 
-    let summary = get(&app, Role::Dashboard, "/api/v1/budgets/summary").await;
+    let summary = app.get_ok(Role::Dashboard, "/api/v1/budgets/summary").await;
     assert_eq!(summary["position"], position, "read-your-writes");
     assert_eq!(committed(&summary), "70000000");
 
@@ -99,7 +93,7 @@ pub async fn recorded_facts_show_in_the_answers_and_a_broken_rule_is_422(app: Te
         detail.contains("45.000.000") && detail.contains("30.000.000"),
         "{detail}"
     );
-    let after = get(&app, Role::Dashboard, "/api/v1/budgets/summary").await;
+    let after = app.get_ok(Role::Dashboard, "/api/v1/budgets/summary").await;
     assert_eq!(
         after["position"], position,
         "a refused command appends nothing"
@@ -165,7 +159,7 @@ pub async fn concurrent_approvals_against_one_budget_let_exactly_the_affordable_
         statuses.iter().all(|&s| s == 201 || s == 422 || s == 409),
         "{statuses:?}"
     );
-    let summary = get(&app, Role::Finance, "/api/v1/budgets/summary").await;
+    let summary = app.get_ok(Role::Finance, "/api/v1/budgets/summary").await;
     assert_eq!(committed(&summary), "300000000");
     assert!(app.store.verify().await.unwrap().is_whole());
 }
@@ -211,15 +205,12 @@ pub async fn queries_answer_as_of_a_date_and_as_known_at_a_time(app: TestApp) {
     let before_approval = chrono::Utc::now();
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     created(&app, "/api/v1/housing-supports", approval(0, "70000000")).await;
-    let now = get(&app, Role::Finance, "/api/v1/budgets/summary").await;
+    let now = app.get_ok(Role::Finance, "/api/v1/budgets/summary").await;
     assert_eq!(committed(&now), "70000000");
 
-    let valid_time = get(
-        &app,
-        Role::Finance,
-        "/api/v1/budgets/summary?as_of=2023-02-28",
-    )
-    .await;
+    let valid_time = app
+        .get_ok(Role::Finance, "/api/v1/budgets/summary?as_of=2023-02-28")
+        .await;
     assert_eq!(committed(&valid_time), "0");
     assert_eq!(valid_time["as_of"], "2023-02-28");
 
@@ -228,7 +219,7 @@ pub async fn queries_answer_as_of_a_date_and_as_known_at_a_time(app: TestApp) {
         "/api/v1/budgets/summary?known_at={}",
         known.replace('+', "%2B")
     );
-    let transaction_time = get(&app, Role::Finance, &path).await;
+    let transaction_time = app.get_ok(Role::Finance, &path).await;
     assert_eq!(committed(&transaction_time), "0");
     assert!(transaction_time["known_at"].is_string());
 
@@ -242,12 +233,12 @@ pub async fn queries_answer_as_of_a_date_and_as_known_at_a_time(app: TestApp) {
         .await
         .unwrap();
     problem(recorder, 403).await;
-    let inspector = get(
-        &app,
-        Role::Inspector,
-        &format!("/api/v1/budgets/summary?at_position={at}"),
-    )
-    .await;
+    let inspector = app
+        .get_ok(
+            Role::Inspector,
+            &format!("/api/v1/budgets/summary?at_position={at}"),
+        )
+        .await;
     assert_eq!(inspector["position"], at);
     assert_eq!(committed(&inspector), "0");
 
