@@ -50,14 +50,8 @@ impl PostgresBackend {
         let existing = Self::existing(tx, &ids).await?;
         let mut keys = HashMap::new();
         for key in key_lookups(requests) {
-            let row =
-                sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = $1")
-                    .bind(&key)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            if let Some(row) = row {
-                let result: String = row.try_get(1)?;
-                keys.insert(key, stored_key(row.try_get(0)?, &result)?);
+            if let Some(stored) = load_key(&mut **tx, &key).await? {
+                keys.insert(key, stored);
             }
         }
         Ok(BatchFacts {
@@ -323,17 +317,7 @@ impl StorageBackend for PostgresBackend {
     }
 
     async fn idempotency_key(&self, key: &str) -> Result<Option<StoredKey>, StoreError> {
-        let row = sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let result: String = row.try_get(1)?;
-                Ok(Some(stored_key(row.try_get(0)?, &result)?))
-            }
-        }
+        load_key(&self.pool, key).await
     }
 
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError> {
@@ -346,4 +330,20 @@ impl StorageBackend for PostgresBackend {
         .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// The stored request hash and result of an idempotency key, inside or outside a transaction.
+async fn load_key<'e>(
+    executor: impl sqlx::Executor<'e, Database = Postgres>,
+    key: &str,
+) -> Result<Option<StoredKey>, StoreError> {
+    let row = sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = $1")
+        .bind(key.to_owned())
+        .fetch_optional(executor)
+        .await?;
+    row.map(|row| {
+        let result: String = row.try_get(1)?;
+        stored_key(row.try_get(0)?, &result)
+    })
+    .transpose()
 }

@@ -56,14 +56,8 @@ impl SqliteBackend {
         let existing = Self::existing(tx, &ids).await?;
         let mut keys = HashMap::new();
         for key in key_lookups(requests) {
-            let row =
-                sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = ?")
-                    .bind(&key)
-                    .fetch_optional(&mut **tx)
-                    .await?;
-            if let Some(row) = row {
-                let result: String = row.try_get(1)?;
-                keys.insert(key, stored_key(row.try_get(0)?, &result)?);
+            if let Some(stored) = load_key(&mut **tx, &key).await? {
+                keys.insert(key, stored);
             }
         }
         Ok(BatchFacts {
@@ -325,17 +319,7 @@ impl StorageBackend for SqliteBackend {
     }
 
     async fn idempotency_key(&self, key: &str) -> Result<Option<StoredKey>, StoreError> {
-        let row = sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&self.pool)
-            .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let result: String = row.try_get(1)?;
-                Ok(Some(stored_key(row.try_get(0)?, &result)?))
-            }
-        }
+        load_key(&self.pool, key).await
     }
 
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError> {
@@ -347,4 +331,20 @@ impl StorageBackend for SqliteBackend {
                 .await?;
         Ok(done.rows_affected() > 0)
     }
+}
+
+/// The stored request hash and result of an idempotency key, inside or outside a transaction.
+async fn load_key<'e>(
+    executor: impl sqlx::Executor<'e, Database = Sqlite>,
+    key: &str,
+) -> Result<Option<StoredKey>, StoreError> {
+    let row = sqlx::query("SELECT request_hash, result FROM idempotency_keys WHERE key = ?")
+        .bind(key.to_owned())
+        .fetch_optional(executor)
+        .await?;
+    row.map(|row| {
+        let result: String = row.try_get(1)?;
+        stored_key(row.try_get(0)?, &result)
+    })
+    .transpose()
 }

@@ -9,6 +9,7 @@ use ledger_store::EventStore;
 use serde_json::Value;
 
 use crate::cli::{ReportCommand, ReportFormat};
+use crate::render::quote;
 
 pub async fn run(database_url: &str, command: &ReportCommand) -> anyhow::Result<ExitCode> {
     let ReportCommand::Annual {
@@ -51,14 +52,6 @@ fn csv(report: &Value) -> String {
         ));
     }
     out
-}
-
-fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 /// Aligned `section  field  value`, money as `6.648.500.000 ₫`.
