@@ -7,16 +7,16 @@ use std::io::BufRead;
 
 use chrono::Utc;
 use ledger_domain::import_line::{line_event_id, ImportLine as Line};
-use ledger_domain::{decide_dated, Ledger, RecordedEvent};
-use ledger_store::{AppendError, AppendRequest, EventStore, StoreError};
+use ledger_domain::{decide_dated, RecordedEvent};
+use ledger_store::{AppendError, AppendRequest, Appended, EventStore, StoreError};
 use uuid::Uuid;
 
-use crate::view::LiveView;
+use crate::view::{Folded, LiveView};
 use crate::write::{to_request, WriteError};
 
-/// Lines per atomic batch by default. Each batch is decided against a copy of the ledger, so
-/// fewer, larger batches import faster; a command decides into one or a few events, so 5,000
-/// lines stay under the store's 10,000-event append limit (a batch past it is refused whole).
+/// Lines per atomic batch by default: one transaction (one fsync) per batch, and a command
+/// decides into one or a few events, so 5,000 lines stay under the store's 10,000-event
+/// append limit (a batch past it is refused whole).
 pub const BATCH_LINES_MAX: usize = 5_000;
 
 #[derive(Debug, Default, Clone, serde::Serialize)]
@@ -51,8 +51,8 @@ struct Parsed {
     first_event_id: Uuid,
 }
 
-/// Imports every line of `input` in batches of [`BATCH_LINES_MAX`] lines.
-/// `progress(lines_done, bytes_done)` is called after each batch.
+/// Imports every line of `input` in batches of [`BATCH_LINES_MAX`] lines, then brings `view`
+/// up to date. `progress(lines_done, bytes_done)` is called after each batch.
 pub async fn import(
     store: &EventStore,
     view: &LiveView,
@@ -70,6 +70,45 @@ pub async fn import_in_batches(
     input: impl BufRead,
     recorded_by: &str,
     batch_lines: usize,
+    progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ImportError> {
+    view.catch_up(store).await?;
+    let working = view.snapshot().await;
+    let outcome = import_into_copy(store, working, input, recorded_by, batch_lines, progress).await;
+    // Whatever landed before a failure is committed; the view must show it either way.
+    view.catch_up(store).await?;
+    outcome
+}
+
+/// [`import`] for a process that keeps no live view (the CLI): the ledger the lines are
+/// decided against is folded from the log only when a line is new.
+pub async fn import_alone(
+    store: &EventStore,
+    input: impl BufRead,
+    recorded_by: &str,
+    progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ImportError> {
+    let working = Folded::default();
+    import_into_copy(
+        store,
+        working,
+        input,
+        recorded_by,
+        BATCH_LINES_MAX,
+        progress,
+    )
+    .await
+}
+
+/// Decides each batch against `working`, a private copy of the ledger that runs ahead of the
+/// log: the batch's events are applied to it as they are decided, so the next batch needs no
+/// copy and nothing is read back after an append.
+async fn import_into_copy(
+    store: &EventStore,
+    mut working: Folded,
+    input: impl BufRead,
+    recorded_by: &str,
+    batch_lines: usize,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ImportError> {
     let batch_lines = batch_lines.max(1);
@@ -84,22 +123,16 @@ pub async fn import_in_batches(
         }
         batch.push(parse(index as u64 + 1, &text)?);
         if batch.len() == batch_lines {
-            import_batch(
-                store,
-                view,
-                std::mem::take(&mut batch),
-                recorded_by,
-                &mut report,
-            )
-            .await?;
+            let full = std::mem::take(&mut batch);
+            import_batch(store, &mut working, full, recorded_by, &mut report).await?;
             progress(report.lines, bytes);
         }
     }
     if !batch.is_empty() {
-        import_batch(store, view, batch, recorded_by, &mut report).await?;
+        import_batch(store, &mut working, batch, recorded_by, &mut report).await?;
     }
     progress(report.lines, bytes);
-    report.position = view.read().await.position;
+    report.position = store.head().await?.position;
     Ok(report)
 }
 
@@ -123,7 +156,7 @@ fn parse(number: u64, text: &str) -> Result<Parsed, ImportError> {
 
 async fn import_batch(
     store: &EventStore,
-    view: &LiveView,
+    working: &mut Folded,
     batch: Vec<Parsed>,
     recorded_by: &str,
     report: &mut ImportReport,
@@ -140,35 +173,48 @@ async fn import_batch(
         return Ok(());
     }
     loop {
-        view.catch_up(store).await?;
-        let request = {
-            let folded = view.read().await;
-            plan_batch(&folded.ledger, &fresh, recorded_by)?
-        };
+        working.catch_up(store).await?;
+        let first = working.position + 1;
+        let request = plan_batch(working, &fresh, recorded_by)?;
         let events = request.event_count() as u64;
         match store.append(request).await {
             Ok(appended) => {
-                view.wait_for(store, appended.last_position()).await?;
+                if !landed_as_planned(&appended, first, events) {
+                    // Another writer appended in between: the copy's positions are wrong.
+                    *working = Folded::default();
+                }
                 report.imported += fresh.len() as u64;
                 report.events += events;
                 return Ok(());
             }
-            // Another writer moved a stream this batch touches: decide the batch again.
-            Err(AppendError::Conflict { .. }) => continue,
+            // Another writer moved a stream this batch touches: refold and decide again.
+            Err(AppendError::Conflict { .. }) => *working = Folded::default(),
             Err(other) => return Err(other.into()),
         }
     }
 }
 
-/// Decides every line of the batch against `ledger` plus the lines before it, and returns one
-/// atomic append in line order.
+/// The append wrote exactly the positions the working copy gave its events.
+fn landed_as_planned(appended: &Appended, first: u64, events: u64) -> bool {
+    !appended.idempotent_replay
+        && appended.events.len() as u64 == events
+        && appended
+            .events
+            .iter()
+            .zip(first..)
+            .all(|(e, expected)| e.position == expected)
+}
+
+/// Decides every line of the batch against `working` plus the lines before it, applying each
+/// decision to `working` at the position it will take, and returns one atomic append in line
+/// order. On an error `working` holds part of the batch and must be discarded.
 fn plan_batch(
-    ledger: &Ledger,
+    working: &mut Folded,
     lines: &[&Parsed],
     recorded_by: &str,
 ) -> Result<AppendRequest, ImportError> {
-    let mut scratch = ledger.clone();
-    let mut position = scratch.last_position();
+    let scratch = &mut working.ledger;
+    let mut position = working.position;
     let mut request = AppendRequest::default();
     for parsed in lines {
         let line_error = |reason: String| ImportError::Line {
@@ -176,9 +222,9 @@ fn plan_batch(
             reason,
         };
         let dated =
-            decide_dated(&scratch, &parsed.line.command).map_err(|e| line_error(e.to_string()))?;
+            decide_dated(scratch, &parsed.line.command).map_err(|e| line_error(e.to_string()))?;
         let part = to_request(
-            &scratch,
+            scratch,
             dated.clone(),
             |i| line_event_id(&parsed.line.key, i),
             recorded_by,
@@ -206,5 +252,6 @@ fn plan_batch(
         }
         request.streams.extend(part.streams);
     }
+    working.position = position;
     Ok(request)
 }

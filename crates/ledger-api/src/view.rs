@@ -17,7 +17,7 @@ pub struct LiveView {
     catching_up: Mutex<()>,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Folded {
     pub ledger: Ledger,
     /// Last position folded in (undecodable events included, so they are not re-read).
@@ -35,16 +35,18 @@ impl LiveView {
         loop {
             let after = self.state.read().await.position;
             let page = store.read_page(after, CATCH_UP_PAGE_ROWS).await?;
-            let Some(last) = page.last().map(|e| e.position) else {
+            if page.is_empty() {
                 return Ok(after);
-            };
-            let decoded: Vec<_> = page.iter().filter_map(decode).collect();
-            let mut state = self.state.write().await;
-            for e in &decoded {
-                state.ledger.apply(e);
             }
-            state.position = last;
+            // Decoding happens outside the write lock so readers wait only for the folding.
+            let decoded = decode_page(&page);
+            self.state.write().await.fold(&page, &decoded);
         }
+    }
+
+    /// A copy of what the view holds, for work that must decide ahead of the log (an import).
+    pub async fn snapshot(&self) -> Folded {
+        self.state.read().await.clone()
     }
 
     /// Catches up until the view holds at least `position`.
@@ -54,6 +56,36 @@ impl LiveView {
         }
         Ok(())
     }
+}
+
+impl Folded {
+    /// Folds in every event committed after what this copy holds.
+    pub async fn catch_up(&mut self, store: &EventStore) -> Result<u64, StoreError> {
+        loop {
+            let page = store.read_page(self.position, CATCH_UP_PAGE_ROWS).await?;
+            if page.is_empty() {
+                return Ok(self.position);
+            }
+            self.fold(&page, &decode_page(&page));
+        }
+    }
+
+    fn fold(
+        &mut self,
+        page: &[ledger_store::RecordedEvent],
+        decoded: &[ledger_domain::RecordedEvent],
+    ) {
+        for e in decoded {
+            self.ledger.apply(e);
+        }
+        if let Some(last) = page.last() {
+            self.position = last.position;
+        }
+    }
+}
+
+fn decode_page(page: &[ledger_store::RecordedEvent]) -> Vec<ledger_domain::RecordedEvent> {
+    page.iter().filter_map(decode).collect()
 }
 
 /// A stored event as the domain sees it; `None` (logged) for an event the domain does not

@@ -263,10 +263,9 @@ fn peak_rss_mib() -> Option<f64> {
 async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> {
     let scratch = Scratch::new(backend).await?;
     let store = EventStore::open(&scratch.url).await?;
-    let view = ledger_api::view::LiveView::default();
     let input = std::io::BufReader::new(std::fs::File::open(file)?);
     let started = Instant::now();
-    let report = ledger_api::import::import(&store, &view, input, "bench", |_, _| {}).await?;
+    let report = ledger_api::import::import_alone(&store, input, "bench", |_, _| {}).await?;
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "{}",

@@ -37,3 +37,7 @@ pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 
 /// Connections in each pool. Reads are short and the writer holds one connection.
 pub const POOL_CONNECTIONS_MAX: u32 = 8;
+
+/// SQLite page cache per connection, as SQLite's negative `cache_size` (KiB): 64 MiB. The
+/// pool rarely has more than the writer's and one reader's caches warm.
+pub const SQLITE_CACHE_KIB: i64 = -65_536;

@@ -3,10 +3,9 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use ledger_api::import::{import, ImportReport};
+use ledger_api::import::{import, import_alone, ImportReport};
 use ledger_api::AppState;
 use ledger_store::EventStore;
 
@@ -21,9 +20,18 @@ pub async fn run(database_url: &str, args: &ImportArgs) -> anyhow::Result<ExitCo
         let size = file.metadata().ok().map(|m| m.len());
         (Box::new(BufReader::new(file)), size)
     };
-    let store = Arc::new(EventStore::open(database_url).await?);
-    let state = AppState::load(store.clone()).await?;
-    let outcome = import_into(&state, input, &args.recorded_by, total_bytes).await;
+    let store = EventStore::open(database_url).await?;
+    let show = std::io::stderr().is_terminal();
+    let outcome = import_alone(
+        &store,
+        input,
+        &args.recorded_by,
+        progress(show, total_bytes),
+    )
+    .await;
+    if show {
+        eprintln!();
+    }
     store.close().await;
     let report = outcome?;
     println!(
@@ -46,21 +54,26 @@ pub async fn import_into(
         &state.view,
         input,
         recorded_by,
-        |lines, bytes| {
-            if show {
-                let percent = total_bytes
-                    .filter(|&t| t > 0)
-                    .map(|t| format!(" {:>3}%", (bytes * 100 / t).min(100)))
-                    .unwrap_or_default();
-                let mut err = std::io::stderr();
-                let _ = write!(err, "\rimporting:{percent} {lines} lines");
-                let _ = err.flush();
-            }
-        },
+        progress(show, total_bytes),
     )
     .await;
     if show {
         eprintln!();
     }
     Ok(report?)
+}
+
+/// A progress line on stderr, redrawn after each batch, when `show` is set.
+fn progress(show: bool, total_bytes: Option<u64>) -> impl FnMut(u64, u64) {
+    move |lines, bytes| {
+        if show {
+            let percent = total_bytes
+                .filter(|&t| t > 0)
+                .map(|t| format!(" {:>3}%", (bytes * 100 / t).min(100)))
+                .unwrap_or_default();
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\rimporting:{percent} {lines} lines");
+            let _ = err.flush();
+        }
+    }
 }

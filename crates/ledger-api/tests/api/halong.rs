@@ -113,3 +113,68 @@ pub async fn a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended(
     );
     assert_eq!(app.store.head().await.unwrap().position, first_batch_events);
 }
+
+/// The importer decides ahead of the log on a private copy; when another writer appends
+/// between its batches, the copy's positions are wrong and it must refold, not guess.
+pub async fn an_import_racing_another_writer_leaves_a_view_equal_to_a_rebuild(app: TestApp) {
+    use ledger_store::{AppendRequest, ExpectedVersion, NewEvent, StreamName};
+    let text = fixture();
+    let store = app.store.clone();
+    let other_writer = tokio::spawn(async move {
+        for i in 0..200 {
+            let event = NewEvent {
+                event_id: uuid::Uuid::new_v4(),
+                kind: "ForeignNote".to_owned(),
+                schema_version: 1,
+                occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap(),
+                recorded_by: "another-writer".to_owned(),
+                source_ref: None,
+                payload: format!("{{\"n\":{i}}}"),
+            };
+            let stream = StreamName::parse(format!("other-{i}")).unwrap();
+            store
+                .append(AppendRequest::single(
+                    stream,
+                    ExpectedVersion::NoStream,
+                    vec![event],
+                ))
+                .await
+                .unwrap();
+            tokio::task::yield_now().await;
+        }
+    });
+    let view = ledger_api::view::LiveView::default();
+    let report = import_in_batches(
+        &app.store,
+        &view,
+        std::io::Cursor::new(&text),
+        "test:import",
+        25,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+    other_writer.await.unwrap();
+    view.catch_up(&app.store).await.unwrap();
+
+    assert_eq!(report.imported, report.lines);
+    let head = app.store.head().await.unwrap().position;
+    assert_eq!(
+        head,
+        report.events + 200,
+        "every line and every foreign event landed once"
+    );
+    let (rebuilt, _) = ledger_api::view::replay_at(&app.store, None, None, None)
+        .await
+        .unwrap();
+    let folded = view.read().await;
+    assert!(
+        folded.ledger == rebuilt,
+        "the view equals a rebuild from the log"
+    );
+    let r = app
+        .get_ok(Role::Dashboard, "/api/v1/reports/annual/2023")
+        .await;
+    assert_eq!(r["housing"]["households"], 108);
+    assert_eq!(r["sponsorship"]["children"], 120);
+}

@@ -59,4 +59,5 @@ conformance!(
     a_restore_must_continue_the_stored_head,
     restored_events_reach_subscribers,
     the_signing_seed_is_made_once_and_shared_by_every_store,
+    pages_return_exact_text_and_agree_with_stream_reads,
 );
