@@ -1,5 +1,6 @@
 //! Who is calling and what their role lets them do. Tokens are checked against the store on
-//! every request, so a revocation takes effect at once in every server process.
+//! every request, so a revocation takes effect at once in every server process, and each
+//! authenticated token then takes one request from its rate-limit bucket.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -165,6 +166,8 @@ impl FromRequestParts<AppState> for Caller {
             .authenticate(presented.trim())
             .await?
             .ok_or(ApiError::Unauthorized)?;
+        // Only now is the id known to be real, so only real tokens ever get a bucket.
+        state.rate_limiter.check(&record.id)?;
         let role = record.role.parse().map_err(|e: String| {
             ApiError::Internal(format!("token {} has a bad role: {e}", record.id))
         })?;

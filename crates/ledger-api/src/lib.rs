@@ -11,6 +11,7 @@ pub mod integrity;
 pub mod limits;
 mod openapi;
 pub mod problem;
+pub mod rate_limit;
 mod routes;
 mod state;
 pub mod view;
@@ -24,6 +25,7 @@ use tower_http::timeout::TimeoutLayer;
 
 pub use auth::Role;
 pub use openapi::{finish, openapi_router};
+pub use rate_limit::RateLimit;
 pub use state::AppState;
 
 /// The whole HTTP application; the binary serves it, tests call it in-process or over a

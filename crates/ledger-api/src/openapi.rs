@@ -10,8 +10,12 @@ use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::Response as ResponseDoc;
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::OpenApi as Spec;
+use utoipa::openapi::{Content, OpenApi as Spec, RefOr};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -58,11 +62,16 @@ pub fn finish(router: Router<AppState>, mut spec: Spec) -> Router<AppState> {
     );
     let limits_text = format!(
         "\n\nLimits: request body ≤ {} bytes (413 beyond); page size ≤ {} events; \
-         request timeout {} s (408).",
+         request timeout {} s (408); per token {} requests/s with bursts of {} by default \
+         (`serve --rate-limit-per-second`, `--rate-limit-burst`; 429 with `Retry-After` \
+         beyond).",
         limits::BODY_BYTES_MAX,
         limits::PAGE_SIZE_MAX,
-        limits::REQUEST_TIMEOUT.as_secs()
+        limits::REQUEST_TIMEOUT.as_secs(),
+        crate::rate_limit::DEFAULT_PER_SECOND,
+        crate::rate_limit::DEFAULT_BURST,
     );
+    document_shared_answers(&mut spec);
     if let Some(d) = spec.info.description.as_mut() {
         d.push_str(&limits_text);
     }
@@ -96,4 +105,82 @@ async fn guard_documented(documented: &HashSet<String>, req: Request, next: Next
             .into_response(),
         None => next.run(req).await,
     }
+}
+
+/// Answers that come from layers and extractors shared by every route rather than from a
+/// handler: the handlers' annotations cannot see them, so they are added here for every
+/// operation they can reach, and every error answer is declared as the problem document it is.
+fn document_shared_answers(spec: &mut Spec) {
+    for item in spec.paths.paths.values_mut() {
+        for operation in operations_mut(item) {
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let mut shared = vec![("408", "The request took longer than the limit to answer.")];
+            if secured {
+                shared.extend([
+                    (
+                        "401",
+                        "No token, or one that is unknown, malformed or revoked.",
+                    ),
+                    (
+                        "403",
+                        "The token's role does not grant this operation's scope.",
+                    ),
+                    (
+                        "429",
+                        "This token is over its rate limit; retry after `Retry-After` seconds.",
+                    ),
+                    ("503", "The database is not answering."),
+                ]);
+            }
+            if operation.request_body.is_some() {
+                shared.extend([
+                    ("400", "The body is not valid JSON for this operation."),
+                    ("413", "The body is larger than the limit."),
+                    ("415", "The body is not `application/json`."),
+                ]);
+            }
+            let responses = &mut operation.responses.responses;
+            for (status, description) in shared {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| RefOr::T(ResponseDoc::new(description)));
+            }
+            for (status, response) in responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                if status.as_str() >= "400" {
+                    response.content.clear();
+                    response.content.insert(
+                        "application/problem+json".to_owned(),
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    );
+                }
+                if status == "429" {
+                    let mut retry_after =
+                        Header::new(ObjectBuilder::new().schema_type(Type::Integer));
+                    retry_after.description =
+                        Some("Whole seconds to wait before the next request.".to_owned());
+                    response
+                        .headers
+                        .insert("Retry-After".to_owned(), retry_after);
+                }
+            }
+        }
+    }
+}
+
+fn operations_mut(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }

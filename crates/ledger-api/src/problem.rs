@@ -1,7 +1,7 @@
 //! The API's one error type and its one mapping to `application/problem+json` (RFC 9457).
 //! Every failure a client can see goes through here; 500s are logged and never explained.
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger_store::{AppendError, StoreError};
@@ -57,6 +57,9 @@ pub enum ApiError {
         detail: String,
         field: Option<String>,
     },
+    /// 429: this token has used up its rate limit; `Retry-After` says when to come back.
+    #[error("{0}")]
+    RateLimited(#[from] crate::rate_limit::Limited),
     /// 503: the database is not answering.
     #[error("the ledger is temporarily unavailable")]
     Unavailable,
@@ -124,6 +127,11 @@ impl ApiError {
                 "rule-broken",
                 "Refused by a rule of the ledger",
             ),
+            ApiError::RateLimited(_) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            ),
             ApiError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -162,10 +170,23 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::RateLimited(limited) = &self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(limited.retry_after_secs),
+            );
+        }
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            // The rest of the body is never read, so the server drops the connection after
+            // this answer; without saying so, a client reusing it loses its next request.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
         }
         response
     }
@@ -227,6 +248,12 @@ impl From<JsonRejection> for ApiError {
                 detail,
             },
         }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::bad_request(rejection.body_text())
     }
 }
 

@@ -4,7 +4,11 @@
 //! ```sh
 //! cargo run --release -p ledger-bench -- append --backend sqlite --clients 64
 //! cargo run --release -p ledger-bench -- batch --backend postgres
+//! cargo run --release -p ledger-bench -- http --backend sqlite --clients 64
+//! cargo run --release -p ledger-bench -- queries --database-url sqlite:///tmp/province.db
 //! ```
+
+mod serving;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +18,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use ledger_store::{AppendRequest, EventStore, ExpectedVersion, NewEvent, StreamName};
 use serde_json::json;
 use sqlx::Connection;
+
+mod startup;
 
 #[derive(Parser)]
 struct Cli {
@@ -39,6 +45,34 @@ enum Bench {
     Import {
         #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
         backend: Backend,
+        file: std::path::PathBuf,
+    },
+    /// Dashboard queries (p50/p99) and `as_of` / `known_at` replays over HTTP against an
+    /// existing ledger, e.g. one made by `welfare-ledger import` of the province file.
+    Queries {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 2023)]
+        year: i32,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
+    /// Concurrent single-event commands over HTTP on loopback, one connection per client.
+    Http {
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
+        #[arg(long, default_value_t = 64)]
+        clients: usize,
+        #[arg(long, default_value_t = 10_000)]
+        events: usize,
+    },
+    /// Import an NDJSON file into a fresh ledger, then time `AppState::load` without a
+    /// projection snapshot, with one `SNAPSHOT_EVERY_EVENTS` behind the head (the worst case
+    /// between background snapshots) and with one at the head; snapshot size and write time.
+    Startup {
+        #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
+        backend: Backend,
+        #[arg(long)]
         file: std::path::PathBuf,
     },
     /// One client appending big batches (one append call of `--batch` events each).
@@ -248,6 +282,21 @@ async fn main() -> anyhow::Result<()> {
             batch,
         } => self::batch(backend, events, batch).await?,
         Bench::Import { backend, file } => import(backend, &file).await?,
+        Bench::Startup { backend, file } => startup::run(backend, &file).await?,
+        Bench::Queries {
+            database_url,
+            year,
+            samples,
+        } => serving::queries(&database_url, year, samples).await?,
+        Bench::Http {
+            backend,
+            clients,
+            events,
+        } => {
+            let scratch = Scratch::new(backend).await?;
+            serving::http_append(&scratch.url, clients, events).await?;
+            scratch.drop_database().await?
+        }
     }
     Ok(())
 }

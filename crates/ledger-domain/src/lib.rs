@@ -31,6 +31,6 @@ pub use envelope::RecordedEvent;
 pub use error::{DecodeError, DomainError};
 pub use event::Event;
 pub use id::Id;
-pub use ledger::{replay, Ledger};
+pub use ledger::{replay, Ledger, SNAPSHOT_FORMAT};
 pub use money::{Balance, Dong};
 pub use month::YearMonth;

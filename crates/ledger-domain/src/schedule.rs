@@ -27,7 +27,7 @@ pub fn last_month_before_18(birth: NaiveDate) -> Option<YearMonth> {
 }
 
 /// An inclusive range of installment months.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Schedule {
     /// The first month owed.
     pub first: YearMonth,

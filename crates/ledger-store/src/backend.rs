@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{Row, StoredKey};
+use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
 
 /// A durable home for the log. Implementations commit a whole batch in one transaction,
@@ -70,6 +71,60 @@ pub trait StorageBackend: Send + Sync + 'static {
 
     /// Marks the token revoked at `at_micros`; false when no such token exists.
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError>;
+
+    /// Inserts or replaces the snapshot at (`position`, `format`).
+    async fn save_snapshot(
+        &self,
+        position: i64,
+        event_hash: &[u8],
+        format: i64,
+        created_at: i64,
+        body: &[u8],
+    ) -> Result<(), StoreError>;
+
+    /// The newest snapshot matching `query`, joined with the hash of its event.
+    async fn latest_snapshot(
+        &self,
+        query: &SnapshotQuery,
+    ) -> Result<Option<RawSnapshot>, StoreError>;
+
+    /// Deletes snapshots older than the `keep` newest positions.
+    async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError>;
+}
+
+/// The newest snapshot of a format at or before a position whose event was recorded by a
+/// time, with that event's hash (`?` placeholders; PostgreSQL rewrites them). The join on the
+/// events' primary key leaves out snapshots beyond the stored log.
+pub(crate) const LATEST_SNAPSHOT: &str = "SELECT s.position, s.event_hash, s.format, \
+     s.created_at, s.body, e.hash AS log_hash \
+     FROM projection_snapshots s JOIN events e ON e.position = s.position \
+     WHERE s.format = ? AND s.position <= ? AND e.recorded_at <= ? \
+     ORDER BY s.position DESC LIMIT 1";
+
+/// Keeps the snapshots at the newest positions: deletes those below the `keep`-th newest
+/// (nothing when there are fewer, as the comparison with NULL is never true).
+pub(crate) const PRUNE_SNAPSHOTS: &str = "DELETE FROM projection_snapshots WHERE position < \
+     (SELECT position FROM projection_snapshots ORDER BY position DESC LIMIT 1 OFFSET ?)";
+
+/// Inserts or replaces one snapshot (the same text on both backends but for placeholders).
+pub(crate) const SAVE_SNAPSHOT: &str = "INSERT INTO projection_snapshots \
+     (position, event_hash, format, created_at, body) VALUES (?, ?, ?, ?, ?) \
+     ON CONFLICT (position, format) DO UPDATE SET event_hash = excluded.event_hash, \
+     created_at = excluded.created_at, body = excluded.body";
+
+/// `sql` with `?` placeholders numbered `$1, $2, …` for PostgreSQL.
+pub(crate) fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A token row as the driver decodes it.

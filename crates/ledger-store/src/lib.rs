@@ -14,6 +14,7 @@ mod plan;
 pub use plan::StoredKey;
 mod postgres;
 mod restore;
+mod snapshot;
 mod sqlite;
 mod store;
 mod tokens;
@@ -27,6 +28,7 @@ pub use model::{
     AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, IdempotencyKey, NewEvent,
     RecordedEvent, StreamAppend, StreamName,
 };
+pub use snapshot::StoredSnapshot;
 pub use store::EventStore;
 pub use tokens::{CreatedToken, TokenRecord};
 pub use verify::{ChainCheck, VerifyFailure, VerifyReport};

@@ -9,14 +9,15 @@ use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, stored_key, to_sql_int, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS,
-    TOKEN_COLUMNS,
+    head_from_parts, numbered_placeholders, stored_key, to_sql_int, RawEvent, RawToken,
+    StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::POOL_CONNECTIONS_MAX;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
+use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
 
 /// PostgreSQL allows 65,535 bound parameters per statement; 12 columns × 4,000 rows stays below.
@@ -329,6 +330,47 @@ impl StorageBackend for PostgresBackend {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn save_snapshot(
+        &self,
+        position: i64,
+        event_hash: &[u8],
+        format: i64,
+        created_at: i64,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query(&numbered_placeholders(SAVE_SNAPSHOT))
+            .bind(position)
+            .bind(event_hash)
+            .bind(format)
+            .bind(created_at)
+            .bind(body)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn latest_snapshot(
+        &self,
+        query: &SnapshotQuery,
+    ) -> Result<Option<RawSnapshot>, StoreError> {
+        Ok(
+            sqlx::query_as::<_, RawSnapshot>(&numbered_placeholders(LATEST_SNAPSHOT))
+                .bind(query.format)
+                .bind(query.at_or_before)
+                .bind(query.known_at_micros)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(&numbered_placeholders(PRUNE_SNAPSHOTS))
+            .bind(keep - 1)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

@@ -12,13 +12,14 @@ use uuid::Uuid;
 
 use crate::backend::{
     events_from_json_page, head_from_parts, stored_key, to_sql_int, RawEvent, RawToken,
-    StorageBackend, EVENT_COLUMNS, TOKEN_COLUMNS,
+    StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
+use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
 
 /// A page of the log as one row: a JSON array of events in position order (blobs as hex).
@@ -334,6 +335,45 @@ impl StorageBackend for SqliteBackend {
                 .execute(&self.pool)
                 .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn save_snapshot(
+        &self,
+        position: i64,
+        event_hash: &[u8],
+        format: i64,
+        created_at: i64,
+        body: &[u8],
+    ) -> Result<(), StoreError> {
+        sqlx::query(SAVE_SNAPSHOT)
+            .bind(position)
+            .bind(event_hash)
+            .bind(format)
+            .bind(created_at)
+            .bind(body)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn latest_snapshot(
+        &self,
+        query: &SnapshotQuery,
+    ) -> Result<Option<RawSnapshot>, StoreError> {
+        Ok(sqlx::query_as::<_, RawSnapshot>(LATEST_SNAPSHOT)
+            .bind(query.format)
+            .bind(query.at_or_before)
+            .bind(query.known_at_micros)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(PRUNE_SNAPSHOTS)
+            .bind(keep - 1)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }
 

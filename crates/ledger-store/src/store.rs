@@ -19,7 +19,7 @@ use crate::verify::{verify_log, VerifyReport};
 use crate::writer::{self, Counters, Job, WriterStats};
 
 pub struct EventStore {
-    backend: Arc<dyn StorageBackend>,
+    pub(crate) backend: Arc<dyn StorageBackend>,
     kind: &'static str,
     /// `None` once closed. Each append clones the sender, so appends already under way finish
     /// even while the store is closing.

@@ -54,6 +54,9 @@ pub enum Command {
     Audit(AuditArgs),
     /// Write the finance workbook (xlsx: one sheet per report) or the budget book (csv).
     ExportFinance(FinanceArgs),
+    /// Fold the whole log from position 1 and store a snapshot of the projections, so the
+    /// server and historical queries start from it instead of replaying everything.
+    Snapshot,
 }
 
 #[derive(Args, Debug)]
@@ -219,6 +222,25 @@ pub struct ServeArgs {
     /// Load the Hạ Long 2023 demo data (idempotent) and print one token per role.
     #[arg(long)]
     pub demo: bool,
+    /// Sustained requests per second each API token may make (429 with Retry-After beyond);
+    /// 0 turns rate limiting off.
+    #[arg(long, env = "WELFARE_LEDGER_RATE_LIMIT_PER_SECOND",
+        default_value_t = ledger_api::rate_limit::DEFAULT_PER_SECOND)]
+    pub rate_limit_per_second: u32,
+    /// Requests a token may make at once on top of the sustained rate; 0 turns rate limiting
+    /// off.
+    #[arg(long, env = "WELFARE_LEDGER_RATE_LIMIT_BURST",
+        default_value_t = ledger_api::rate_limit::DEFAULT_BURST)]
+    pub rate_limit_burst: u32,
+}
+
+impl ServeArgs {
+    pub fn rate_limit(&self) -> ledger_api::RateLimit {
+        ledger_api::RateLimit {
+            per_second: self.rate_limit_per_second,
+            burst: self.rate_limit_burst,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -14,6 +14,7 @@ mod replay;
 mod report;
 mod restore;
 mod serve;
+mod snapshot;
 mod token;
 mod verify;
 
@@ -41,6 +42,7 @@ async fn main() -> ExitCode {
         Command::Replay(args) => replay::run(&cli.database_url, args).await,
         Command::Audit(args) => audit::run(&cli.database_url, args).await,
         Command::ExportFinance(args) => finance::run(&cli.database_url, args).await,
+        Command::Snapshot => snapshot::run(&cli.database_url).await,
     };
     match outcome {
         Ok(code) => code,

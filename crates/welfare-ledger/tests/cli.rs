@@ -9,6 +9,10 @@ use sqlx::Connection;
 
 #[path = "cli/inspection.rs"]
 mod inspection;
+#[path = "cli/logs.rs"]
+mod logs;
+#[path = "cli/snapshots.rs"]
+mod snapshots;
 
 fn binary() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_welfare-ledger"));
@@ -119,12 +123,10 @@ fn an_unsupported_database_url_is_a_clear_error_and_a_nonzero_exit() {
     assert!(err.contains("unsupported database url"), "{err}");
 }
 
-#[test]
-fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+/// `serve` on a loopback port of its choosing, with its address read from its first line.
+fn start_server(url: &str) -> (std::process::Child, String) {
     let mut child = binary()
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", url])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -136,8 +138,13 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
         .and_then(|rest| rest.split_whitespace().next())
         .unwrap_or_else(|| panic!("no address in {first:?}"))
         .to_owned();
+    (child, address)
+}
 
-    let mut stream = TcpStream::connect(&address).unwrap();
+/// The raw answer to `GET /healthz`; answering means the server (and its SIGTERM handler)
+/// is up.
+fn health(address: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
     write!(
         stream,
         "GET /healthz HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
@@ -146,14 +153,27 @@ fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("\"backend\":\"sqlite\""), "{response}");
+    response
+}
 
+/// Sends SIGTERM and waits for the exit.
+fn terminate(mut child: std::process::Child) -> std::process::ExitStatus {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
+    child.wait().unwrap()
+}
+
+#[test]
+fn serve_answers_health_checks_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("s.db").display());
+    let (child, address) = start_server(&url);
+    let response = health(&address);
+    assert!(response.contains("\"backend\":\"sqlite\""), "{response}");
+    let status = terminate(child);
     assert!(
         status.success(),
         "serve must exit 0 after SIGTERM, got {status:?}"

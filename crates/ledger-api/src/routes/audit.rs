@@ -1,9 +1,10 @@
 //! `GET /api/v1/audit/{stream}`: one entity's audit trail.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 
 use crate::auth::{scope, Authorized};
+use crate::extract::ApiPath;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -20,7 +21,7 @@ use crate::state::AppState;
 pub async fn audit(
     State(state): State<AppState>,
     _: Authorized<scope::Details>,
-    Path(stream): Path<String>,
+    ApiPath(stream): ApiPath<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let trail = crate::audit::trail(&state.store, &stream)
         .await?

@@ -42,7 +42,7 @@ pub struct Answer {
     pub at_position: Option<u64>,
     /// The last log position the answer includes.
     pub position: u64,
-    #[schema(value_type = Object)]
+    /// The query's figures: a list of rows or one object, depending on the query.
     pub data: serde_json::Value,
 }
 
@@ -326,7 +326,7 @@ queries! {
 pub async fn annual_report(
     State(state): State<AppState>,
     auth: Authorized<scope::Aggregates>,
-    axum::extract::Path(year): axum::extract::Path<String>,
+    crate::extract::ApiPath(year): crate::extract::ApiPath<String>,
     ApiQuery(time): ApiQuery<TimeParams>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let year: i32 = year

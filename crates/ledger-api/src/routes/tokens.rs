@@ -1,6 +1,6 @@
 //! Token administration for the `admin` role.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use ledger_store::TokenRecord;
@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::{scope, Authorized, Role};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -94,7 +94,7 @@ pub async fn list(
 pub async fn revoke(
     State(state): State<AppState>,
     Authorized { caller, .. }: Authorized<scope::Tokens>,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     state.store.revoke_token(&id).await?;
     tracing::info!(%id, by = %caller.token_id, "token revoked");

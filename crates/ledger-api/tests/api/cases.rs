@@ -50,15 +50,7 @@ pub async fn health_needs_no_token_and_reports_the_head(app: TestApp) {
 /// Every operation of /openapi.json, with a concrete URL and a body good enough to get past
 /// authentication.
 async fn operations(app: &TestApp) -> Vec<(String, String, Access)> {
-    let spec: serde_json::Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = app.openapi().await;
     let mut ops = Vec::new();
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -299,9 +291,14 @@ pub async fn errors_are_problem_documents_with_security_headers_and_no_cors(app:
         .unwrap();
     let headers = missing.headers().clone();
     problem(missing, 404).await;
-    assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["x-frame-options"], "DENY");
-    assert!(headers.get("access-control-allow-origin").is_none());
+    assert_security_headers(&headers);
+    let ok = app
+        .get_as(Role::Dashboard, "/api/v1/units")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_security_headers(ok.headers());
 
     let wrong_method = app.client.put(app.url("/healthz")).send().await.unwrap();
     problem(wrong_method, 405).await;
@@ -342,6 +339,19 @@ pub async fn errors_are_problem_documents_with_security_headers_and_no_cors(app:
     problem(not_json, 400).await;
 }
 
+/// The headers every answer carries, errors and successes alike, and no CORS grant.
+fn assert_security_headers(headers: &reqwest::header::HeaderMap) {
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(
+        headers["content-security-policy"],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
+    assert!(headers.get("access-control-allow-origin").is_none());
+}
+
 pub async fn a_route_missing_from_the_openapi_document_is_refused() {
     let db = ledger_testkit::TestDb::sqlite().await;
     let store = Arc::new(db.open().await);
@@ -360,5 +370,96 @@ pub async fn a_route_missing_from_the_openapi_document_is_refused() {
     assert!(
         body.to_string().contains("internal"),
         "500s explain nothing: {body}"
+    );
+}
+
+pub async fn a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_do_not(app: TestApp) {
+    let burst = 3;
+    let (base, limiter) = crate::helpers::serve_rate_limited(
+        app.store.clone(),
+        ledger_api::RateLimit {
+            per_second: 1,
+            burst,
+        },
+    )
+    .await;
+    let get = |token: String| {
+        app.client
+            .get(format!("{base}/api/v1/units"))
+            .bearer_auth(token)
+            .send()
+    };
+    let dashboard = app.token(Role::Dashboard).to_owned();
+
+    // A fresh bucket holds the whole burst; a burst beyond it is refused. The bound only keeps
+    // a very slow machine (one request per refill) from looping for ever.
+    let mut passed = 0;
+    let refused = loop {
+        let response = get(dashboard.clone()).await.unwrap();
+        if response.status() == 429 {
+            break response;
+        }
+        assert_eq!(response.status(), 200);
+        passed += 1;
+        assert!(passed < 100, "no 429 after {passed} requests at 1/s");
+    };
+    assert!(passed >= burst, "only {passed} passed before the first 429");
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after >= 1);
+    let body = problem(refused, 429).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 requests per second"),
+        "{body}"
+    );
+
+    // Another token, and requests needing no token, are not held back by this one.
+    let other = get(app.token(Role::Recorder).to_owned()).await.unwrap();
+    assert_eq!(other.status(), 200);
+    let health = app
+        .client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+
+    // Unknown and forged tokens are refused before any bucket is made for them.
+    for forged in [
+        "wl_0011223344556677_00",
+        "nonsense",
+        &format!("{dashboard}0"),
+    ] {
+        let r = get(forged.to_owned()).await.unwrap();
+        problem(r, 401).await;
+    }
+    assert_eq!(limiter.tracked(), 2, "buckets only for the two real tokens");
+
+    // Waiting as long as Retry-After says is enough.
+    tokio::time::sleep(std::time::Duration::from_secs(retry_after)).await;
+    let again = get(dashboard).await.unwrap();
+    assert_eq!(again.status(), 200);
+
+    // The document says so.
+    let spec: serde_json::Value = app
+        .client
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let too_many = &spec["paths"]["/api/v1/units"]["get"]["responses"]["429"];
+    assert!(too_many["headers"]["Retry-After"].is_object(), "{too_many}");
+    assert!(
+        too_many["content"]["application/problem+json"].is_object(),
+        "{too_many}"
     );
 }

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ledger_api::{app, AppState, Role};
+use ledger_api::rate_limit::RateLimiter;
+use ledger_api::{app, AppState, RateLimit, Role};
 use ledger_store::EventStore;
 use ledger_testkit::TestDb;
 
@@ -39,6 +40,18 @@ impl TestApp {
         response.json().await.unwrap()
     }
 
+    /// The live `/openapi.json` (public: no token).
+    pub async fn openapi(&self) -> serde_json::Value {
+        let response = self
+            .client
+            .get(self.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "GET /openapi.json");
+        response.json().await.unwrap()
+    }
+
     pub fn post_as(&self, role: Role, path: &str) -> reqwest::RequestBuilder {
         self.client
             .post(self.url(path))
@@ -46,12 +59,29 @@ impl TestApp {
     }
 }
 
-pub async fn spawn_app(db: TestDb) -> TestApp {
-    let store = Arc::new(db.open().await);
-    let state = AppState::load(store.clone()).await.unwrap();
+/// Serves `state` on a fresh loopback port; returns the base URL.
+async fn serve(state: AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app(state)).await });
+    format!("http://{address}")
+}
+
+/// A second server over the same store with its own rate limit; returns its base URL and
+/// its limiter, so a test can see which tokens hold buckets.
+pub async fn serve_rate_limited(
+    store: Arc<EventStore>,
+    limit: RateLimit,
+) -> (String, Arc<RateLimiter>) {
+    let state = AppState::load(store).await.unwrap().with_rate_limit(limit);
+    let limiter = state.rate_limiter.clone();
+    (serve(state).await, limiter)
+}
+
+pub async fn spawn_app(db: TestDb) -> TestApp {
+    let store = Arc::new(db.open().await);
+    let state = AppState::load(store.clone()).await.unwrap();
+    let base = serve(state).await;
     let mut tokens = HashMap::new();
     for role in Role::ALL {
         let created = store
@@ -61,7 +91,7 @@ pub async fn spawn_app(db: TestDb) -> TestApp {
         tokens.insert(role, created.token);
     }
     TestApp {
-        base: format!("http://{address}"),
+        base,
         client: reqwest::Client::new(),
         store,
         tokens,

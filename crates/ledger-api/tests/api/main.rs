@@ -1,10 +1,13 @@
 //! The HTTP API over a real loopback socket, on SQLite and (with `TEST_DATABASE_URL`) on
 //! PostgreSQL.
 
+mod bad_input;
 mod cases;
 mod halong;
 mod helpers;
 mod inspection;
+mod linearizable;
+mod snapshots;
 mod writes;
 
 macro_rules! on_both_backends {
@@ -38,6 +41,7 @@ on_both_backends!(
     cases::the_live_stream_never_skips_or_reorders_under_concurrent_writers_and_a_reconnect,
     cases::admin_tokens_are_created_shown_once_and_revoked_at_once,
     cases::errors_are_problem_documents_with_security_headers_and_no_cors,
+    cases::a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_do_not,
     writes::recorded_facts_show_in_the_answers_and_a_broken_rule_is_422,
     writes::an_idempotent_retry_returns_the_original_response_and_appends_nothing,
     writes::concurrent_approvals_against_one_budget_let_exactly_the_affordable_ones_pass,
@@ -50,6 +54,14 @@ on_both_backends!(
     inspection::an_audit_trail_lists_every_event_about_a_household_with_its_postings,
     inspection::corrections_change_what_is_known_after_them_and_not_before,
     inspection::the_finance_workbook_opens_and_its_totals_equal_the_api,
+    linearizable::racing_writes_on_one_budget_and_one_sponsorship_are_linearizable,
+    snapshots::startup_from_a_snapshot_equals_a_full_rebuild_after_more_events,
+    snapshots::a_snapshot_whose_event_hash_differs_is_ignored,
+    snapshots::a_snapshot_of_another_format_is_ignored,
+    snapshots::a_corrupt_snapshot_body_is_ignored,
+    snapshots::historical_answers_from_a_snapshot_equal_a_full_replay,
+    snapshots::the_ledger_round_trips_through_its_snapshot_form,
+    snapshots::the_background_writer_snapshots_every_n_events,
 );
 
 mod contract {

@@ -290,15 +290,7 @@ pub async fn the_dashboard_role_never_sees_a_planted_personal_field(app: TestApp
         "monthly_amount": "1000000", "first_month": "2023-06", "fixed_months": null,
         "sponsored_on": "2023-06-01"})).await;
 
-    let spec: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let spec = app.openapi().await;
     let mut checked = 0;
     for (path, item) in spec["paths"].as_object().unwrap() {
         let Some(op) = item.get("get") else { continue };

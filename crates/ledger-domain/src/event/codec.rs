@@ -29,6 +29,12 @@ pub(super) fn decode<T: DeserializeOwned>(
     })
 }
 
+/// Decodes a current-version payload straight from its text; `None` sends the caller to the
+/// general path, which names the error.
+pub(super) fn decode_text<T: DeserializeOwned>(payload: &str) -> Option<T> {
+    serde_json::from_str(payload).ok()
+}
+
 /// Brings a stored payload up to [`CURRENT_SCHEMA_VERSION`]. When a kind's payload
 /// changes, its old version gets an arm here that rewrites the JSON (renamed fields,
 /// defaults for new ones); stored bytes are never rewritten.

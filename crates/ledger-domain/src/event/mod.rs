@@ -67,6 +67,16 @@ macro_rules! event_catalogue {
                 }
             }
 
+            fn decode_current_text(
+                kind: &str,
+                payload: &str,
+            ) -> Option<Event> {
+                match kind {
+                    $(stringify!($variant) => codec::decode_text(payload).map(Event::$variant),)*
+                    _ => None,
+                }
+            }
+
             fn decode_current(
                 kind: &str,
                 payload: &serde_json::Value,
@@ -164,6 +174,27 @@ impl Event {
     ) -> Result<Event, crate::error::DecodeError> {
         let current = codec::upcast(kind, schema_version, payload)?;
         Event::decode_current(kind, &current)
+    }
+
+    /// [`Event::from_payload`] from the stored text. A current-version payload is read
+    /// straight into its struct (replay's hot path: no intermediate JSON tree); anything that
+    /// path refuses takes the general one, so both accept and refuse exactly the same.
+    pub fn from_payload_text(
+        kind: &str,
+        schema_version: u32,
+        payload: &str,
+    ) -> Result<Event, crate::error::DecodeError> {
+        if schema_version == CURRENT_SCHEMA_VERSION {
+            if let Some(event) = Event::decode_current_text(kind, payload) {
+                return Ok(event);
+            }
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(payload).map_err(|e| crate::error::DecodeError::BadPayload {
+                kind: kind.to_owned(),
+                message: format!("not JSON: {e}"),
+            })?;
+        Event::from_payload(kind, schema_version, &value)
     }
 
     /// The stream the event belongs to.

@@ -1,6 +1,7 @@
 //! Units of the ledger: communes and wards keyed by code *and* validity period, and the
 //! recorded old → new mapping of mergers and splits.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -12,7 +13,7 @@ use crate::id::Id;
 pub type UnitId = u32;
 
 /// One commune or ward over one validity period.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
     /// Official code (reused across periods).
     pub code: Id,
@@ -53,7 +54,7 @@ impl Unit {
 }
 
 /// All registered units.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Units {
     list: Vec<Unit>,
     by_code: HashMap<Id, Vec<UnitId>>,

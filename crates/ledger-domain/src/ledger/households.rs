@@ -1,6 +1,7 @@
 //! Households and their poverty status per standard, with near-poverty exits.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use super::{Ledger, UnitId};
 use crate::event::{
@@ -9,7 +10,7 @@ use crate::event::{
 use crate::id::Id;
 
 /// A registered household (pseudonymous).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Household {
     /// Pseudonymous id.
     pub id: Id,
@@ -24,7 +25,7 @@ pub struct Household {
 }
 
 /// A household's status under one standard.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StandardStatus {
     /// Standard index.
     pub standard: u32,

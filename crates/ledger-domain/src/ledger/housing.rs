@@ -2,6 +2,7 @@
 //! their reversals, works, completion and cancellation.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::programmes::{adjust, month_of};
@@ -14,7 +15,7 @@ use crate::id::Id;
 use crate::money::Dong;
 
 /// One approved housing support.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Support {
     /// Caller-chosen id.
     pub id: Id,
@@ -45,7 +46,7 @@ pub struct Support {
 }
 
 /// One source's part of a support.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SupportPart {
     /// The source.
     pub source: Id,
@@ -56,7 +57,7 @@ pub struct SupportPart {
 }
 
 /// One disbursement, kept so it can be reversed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisbursementRecord {
     /// The `HousingFundsDisbursed` event id.
     pub event_id: Uuid,

@@ -1,5 +1,6 @@
 //! Jobs: the year's target and new jobs by unit and month.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::{Ledger, UnitId};
@@ -7,13 +8,14 @@ use crate::event::{JobsCreated, JobsTargetSet};
 use crate::month::YearMonth;
 
 /// One plan year of job creation.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct JobsYear {
     /// The latest target.
     pub target: Option<u32>,
     /// New jobs in the year.
     pub created: u64,
     /// New jobs by unit (as recorded) and month.
+    #[serde(with = "super::pairs")]
     pub cells: BTreeMap<(Option<UnitId>, YearMonth), u64>,
 }
 

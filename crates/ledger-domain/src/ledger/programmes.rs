@@ -1,6 +1,7 @@
 //! Poverty standards, programmes and their budgets per funding source, including the
 //! monthly book cells the budget projection reads.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -15,14 +16,14 @@ use crate::money::Dong;
 use crate::month::YearMonth;
 
 /// A registered poverty standard.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Standard {
     /// The registration, as recorded.
     pub definition: PovertyStandardRegistered,
 }
 
 /// A programme and its budget.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Programme {
     /// Caller-chosen id.
     pub id: Id,
@@ -50,7 +51,7 @@ pub struct Programme {
 pub type BookKey = (Option<UnitId>, YearMonth);
 
 /// Money flows of one programme × source × unit × month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct BookCell {
     /// Allocated (net of reversed allocations).
     pub allocated: Dong,
@@ -61,7 +62,7 @@ pub struct BookCell {
 }
 
 /// A programme's money from one funding source.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SourceBudget {
     /// The funding source.
     pub source: Id,
@@ -72,6 +73,7 @@ pub struct SourceBudget {
     /// Disbursed, net of reversals.
     pub disbursed: Dong,
     /// The monthly book by unit.
+    #[serde(with = "super::pairs")]
     pub cells: BTreeMap<BookKey, BookCell>,
 }
 
@@ -83,7 +85,7 @@ impl SourceBudget {
 }
 
 /// One allocation, kept so it can be reversed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AllocationRecord {
     /// The `BudgetAllocated` event id.
     pub event_id: Uuid,

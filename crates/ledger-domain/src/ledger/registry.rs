@@ -1,12 +1,13 @@
 //! A map from caller-chosen ids to dense indexes, so entities refer to each other by
 //! `u32` (no string clones per event) and iterate in registration order.
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::id::Id;
 
 /// Entities of one type, by id and by index.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Registry<T> {
     index: HashMap<Id, u32>,
     items: Vec<T>,

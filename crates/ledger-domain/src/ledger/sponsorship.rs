@@ -1,6 +1,7 @@
 //! Children, sponsors and sponsorships: the schedule, who owes which month, payments.
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{Ledger, Reversible, UnitId};
@@ -14,7 +15,7 @@ use crate::month::YearMonth;
 use crate::schedule::Schedule;
 
 /// A registered child (pseudonymous).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Child {
     /// Pseudonymous id.
     pub id: Id,
@@ -31,7 +32,7 @@ pub struct Child {
 }
 
 /// A sponsoring organisation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sponsor {
     /// Caller-chosen id.
     pub id: Id,
@@ -44,7 +45,7 @@ pub struct Sponsor {
 }
 
 /// From `from` on (until the next segment), `sponsor` owes the months.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Segment {
     /// First month of this sponsor.
     pub from: YearMonth,
@@ -55,7 +56,7 @@ pub struct Segment {
 }
 
 /// One payment, kept for the paid months and for reversals.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentRecord {
     /// The `SponsorshipPaymentReceived` event id.
     pub event_id: Uuid,
@@ -72,7 +73,7 @@ pub struct PaymentRecord {
 }
 
 /// A pledge for one child.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sponsorship {
     /// Caller-chosen id.
     pub id: Id,

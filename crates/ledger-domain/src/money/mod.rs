@@ -219,7 +219,13 @@ impl Visitor<'_> for DongVisitor {
 
 impl<'de> Deserialize<'de> for Dong {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Dong, D::Error> {
-        deserializer.deserialize_any(DongVisitor)
+        // JSON may carry a number or a string; compact binary forms (projection snapshots)
+        // cannot say which, so they always hold the digit string `serialize` writes.
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(DongVisitor)
+        } else {
+            deserializer.deserialize_str(DongVisitor)
+        }
     }
 }
 

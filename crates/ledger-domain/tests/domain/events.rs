@@ -120,6 +120,47 @@ fn every_event_round_trips_through_its_payload() {
 }
 
 #[test]
+fn decoding_from_stored_text_agrees_with_decoding_from_a_json_tree() {
+    for recorded in full_story().log {
+        let event = &recorded.event;
+        let text = event.to_payload().to_string();
+        let from_text = Event::from_payload_text(event.kind(), 1, &text).unwrap();
+        assert_eq!(&from_text, event);
+    }
+    // Whatever the text path refuses, it refuses as the tree path does.
+    let cases = [
+        ("HouseBuilt", 1, r#"{"support_id": "sup-1"}"#),
+        (
+            "HouseBuilt",
+            1,
+            r#"{"support_id":"sup-1","completed_on":"2023-11-20","by":"x"}"#,
+        ),
+        (
+            "HouseBuilt",
+            2,
+            r#"{"support_id":"sup-1","completed_on":"2023-11-20"}"#,
+        ),
+        (
+            "HouseDemolished",
+            1,
+            r#"{"support_id":"sup-1","completed_on":"2023-11-20"}"#,
+        ),
+    ];
+    for (kind, version, text) in cases {
+        let tree: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            Event::from_payload_text(kind, version, text),
+            Event::from_payload(kind, version, &tree),
+            "{kind} v{version} {text}"
+        );
+    }
+    assert!(matches!(
+        Event::from_payload_text("HouseBuilt", 1, "{not json"),
+        Err(DecodeError::BadPayload { .. })
+    ));
+}
+
+#[test]
 fn every_event_round_trips_through_its_tagged_serde_form() {
     for recorded in full_story().log {
         let text = serde_json::to_string(&recorded).unwrap();

@@ -4,6 +4,7 @@
 mod cases;
 mod helpers;
 mod restore;
+mod snapshots;
 
 macro_rules! conformance {
     ($($case:ident),* $(,)?) => {
@@ -60,4 +61,9 @@ conformance!(
     restored_events_reach_subscribers,
     the_signing_seed_is_made_once_and_shared_by_every_store,
     pages_return_exact_text_and_agree_with_stream_reads,
+    snapshots_come_back_newest_at_or_before_a_position_of_their_format,
+    a_snapshot_with_another_hash_does_not_match_the_log,
+    a_snapshot_beyond_the_stored_log_is_never_returned,
+    known_at_picks_the_newest_snapshot_recorded_by_then,
+    pruning_keeps_the_newest_snapshots_and_saving_again_replaces,
 );

@@ -1,0 +1,246 @@
+//! Projection snapshots: start-up and historical queries from a snapshot must answer exactly
+//! what a replay from position 1 answers, and a snapshot that does not fit is ignored.
+
+use std::sync::Arc;
+
+use futures::TryStreamExt;
+use ledger_api::view::{decode, replay_at, snapshot, Folded, LiveView};
+use ledger_api::AppState;
+use ledger_domain::{Ledger, SNAPSHOT_FORMAT};
+use ledger_store::EventStore;
+
+use crate::helpers::TestApp;
+
+fn fixture() -> String {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/halong-2023/commands.ndjson"
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Imports `text` through `view` in batches of 200 lines (so transaction times differ).
+async fn import(store: &EventStore, view: &LiveView, text: &str) {
+    ledger_api::import::import_in_batches(
+        store,
+        view,
+        std::io::Cursor::new(text),
+        "test:snapshots",
+        200,
+        |_, _| {},
+    )
+    .await
+    .unwrap();
+}
+
+/// The first half of the fixture, a snapshot of the view, then the second half. Returns the
+/// view and the snapshot's position.
+async fn halves_around_a_snapshot(store: &EventStore) -> (LiveView, u64) {
+    let text = fixture();
+    let lines: Vec<&str> = text.lines().collect();
+    let (first, second) = lines.split_at(lines.len() / 2);
+    let view = LiveView::default();
+    import(store, &view, &first.join("\n")).await;
+    let written = view.write_snapshot(store).await.unwrap().unwrap();
+    import(store, &view, &second.join("\n")).await;
+    let head = store.head().await.unwrap().position;
+    assert!(
+        written.position > 0 && head > written.position + 100,
+        "events after the snapshot"
+    );
+    (view, written.position)
+}
+
+/// Every event of the log as the domain sees it.
+async fn domain_events(store: &EventStore) -> Vec<ledger_domain::RecordedEvent> {
+    let stored: Vec<_> = store.read_all(1).try_collect().await.unwrap();
+    stored.iter().filter_map(decode).collect()
+}
+
+/// The reference: the whole log folded from position 1, no snapshot involved.
+async fn full_rebuild(store: &EventStore) -> Ledger {
+    let mut folded = Folded::default();
+    folded.catch_up(store).await.unwrap();
+    folded.ledger
+}
+
+/// A ledger that differs from every real one: if a test's answer contains it, the snapshot
+/// carrying it was used.
+fn planted_body() -> Vec<u8> {
+    snapshot::encode(&Ledger::default()).unwrap()
+}
+
+pub async fn startup_from_a_snapshot_equals_a_full_rebuild_after_more_events(app: TestApp) {
+    let (view, at) = halves_around_a_snapshot(&app.store).await;
+    let state = AppState::load(app.store.clone()).await.unwrap();
+    assert_eq!(
+        state.view.snapshot_position(),
+        at,
+        "start-up began at the snapshot"
+    );
+    let reference = full_rebuild(&app.store).await;
+    assert!(
+        state.view.read().await.ledger == reference,
+        "snapshot + catch-up == rebuild"
+    );
+    assert!(view.read().await.ledger == reference);
+    assert!(!reference.households().is_empty());
+}
+
+pub async fn a_snapshot_whose_event_hash_differs_is_ignored(app: TestApp) {
+    let (_, at) = halves_around_a_snapshot(&app.store).await;
+    let wrong = app.store.event_hash_at(at - 1).await.unwrap().unwrap();
+    let head = app.store.head().await.unwrap().position;
+    app.store
+        .save_snapshot(head, &wrong, SNAPSHOT_FORMAT, &planted_body())
+        .await
+        .unwrap();
+    let state = AppState::load(app.store.clone()).await.unwrap();
+    assert_eq!(
+        state.view.snapshot_position(),
+        at,
+        "the mismatched newer snapshot was passed over for the good older one"
+    );
+    assert!(state.view.read().await.ledger == full_rebuild(&app.store).await);
+}
+
+pub async fn a_snapshot_of_another_format_is_ignored(app: TestApp) {
+    let (_, at) = halves_around_a_snapshot(&app.store).await;
+    let head = app.store.head().await;
+    let head = head.unwrap();
+    app.store
+        .save_snapshot(
+            head.position,
+            &head.hash,
+            SNAPSHOT_FORMAT + 1,
+            &planted_body(),
+        )
+        .await
+        .unwrap();
+    let state = AppState::load(app.store.clone()).await.unwrap();
+    assert_eq!(state.view.snapshot_position(), at);
+    assert!(state.view.read().await.ledger == full_rebuild(&app.store).await);
+}
+
+pub async fn a_corrupt_snapshot_body_is_ignored(app: TestApp) {
+    let (_, _) = halves_around_a_snapshot(&app.store).await;
+    let head = app.store.head().await.unwrap();
+    // The only snapshot at the head is unreadable; the earlier one is also made unreadable,
+    // so start-up must fall back to a full replay.
+    let mut earlier = app
+        .store
+        .latest_snapshot(head.position, SNAPSHOT_FORMAT, None)
+        .await
+        .unwrap()
+        .unwrap();
+    earlier.body.truncate(earlier.body.len() / 2);
+    app.store
+        .save_snapshot(
+            earlier.position,
+            &earlier.log_hash.clone().try_into().unwrap(),
+            SNAPSHOT_FORMAT,
+            &earlier.body,
+        )
+        .await
+        .unwrap();
+    app.store
+        .save_snapshot(
+            head.position,
+            &head.hash,
+            SNAPSHOT_FORMAT,
+            b"{\"not\": \"a ledger\"}",
+        )
+        .await
+        .unwrap();
+    let state = AppState::load(app.store.clone()).await.unwrap();
+    assert_eq!(
+        state.view.snapshot_position(),
+        0,
+        "no usable snapshot: full replay"
+    );
+    assert!(state.view.read().await.ledger == full_rebuild(&app.store).await);
+}
+
+pub async fn historical_answers_from_a_snapshot_equal_a_full_replay(app: TestApp) {
+    let store = &app.store;
+    let (_, at) = halves_around_a_snapshot(store).await;
+    let events = domain_events(store).await;
+    let head = store.head().await.unwrap().position;
+    let reference = |upto: u64, known_at| {
+        ledger_domain::replay(events.iter().filter(|e| e.position <= upto), None, known_at)
+    };
+    for upto in [at - 1, at, at + 1, at + 57, head] {
+        let (got, _) = replay_at(store, None, None, Some(upto)).await.unwrap();
+        assert!(got == reference(upto, None), "at_position {upto}");
+    }
+    let time_of = |p: u64| events.iter().find(|e| e.position == p).unwrap().recorded_at;
+    for known_at in [time_of(at - 1), time_of(at), time_of(at + 1), time_of(head)] {
+        let (got, _) = replay_at(store, None, Some(known_at), None).await.unwrap();
+        assert!(
+            got == reference(head, Some(known_at)),
+            "known_at {known_at}"
+        );
+    }
+
+    // The snapshot is what these answers start from: plant a different ledger under its
+    // (valid) hash and the answer at its position is the planted one.
+    let hash = store.event_hash_at(at).await.unwrap().unwrap();
+    store
+        .save_snapshot(at, &hash, SNAPSHOT_FORMAT, &planted_body())
+        .await
+        .unwrap();
+    let (got, _) = replay_at(store, None, None, Some(at)).await.unwrap();
+    assert!(
+        got == Ledger::default(),
+        "at_position starts from the snapshot"
+    );
+    // With a business date the replay starts from position 1, so the plant does not matter.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
+    let (got, _) = replay_at(store, Some(as_of), None, Some(at)).await.unwrap();
+    let want = ledger_domain::replay(
+        events.iter().filter(|e| e.position <= at),
+        Some(as_of),
+        None,
+    );
+    assert!(got == want, "as_of replays the whole log");
+    assert!(got != Ledger::default());
+}
+
+pub async fn the_ledger_round_trips_through_its_snapshot_form(app: TestApp) {
+    let view = LiveView::default();
+    import(&app.store, &view, &fixture()).await;
+    let ledger = view.read().await.ledger.clone();
+    assert!(!ledger.sponsorships().is_empty() && !ledger.programmes().is_empty());
+    let body = snapshot::encode(&ledger).unwrap();
+    let back = snapshot::decode(&body).unwrap();
+    assert!(back == ledger, "decode(encode(ledger)) == ledger");
+    assert_eq!(snapshot::encode(&back).unwrap().len(), body.len());
+    // The derives serve JSON too (tuple-keyed maps travel as pairs), money as digit strings.
+    let text = serde_json::to_string(&ledger).unwrap();
+    assert!(serde_json::from_str::<Ledger>(&text).unwrap() == ledger);
+}
+
+pub async fn the_background_writer_snapshots_every_n_events(app: TestApp) {
+    let state = AppState::load(app.store.clone()).await.unwrap();
+    let writer = tokio::spawn(snapshot::every(state.view.clone(), app.store.clone(), 500));
+    import(&app.store, &state.view, &fixture()).await;
+    let head = app.store.head().await.unwrap().position;
+    let mut found = None;
+    for _ in 0..100 {
+        found = app
+            .store
+            .latest_snapshot(head, SNAPSHOT_FORMAT, None)
+            .await
+            .unwrap();
+        if found.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    writer.abort();
+    let found = found.expect("a snapshot was written while importing");
+    assert!(found.matches_log() && found.position >= 500);
+    let fresh = Arc::new(AppState::load(app.store.clone()).await.unwrap());
+    assert!(fresh.view.snapshot_position() >= 500);
+    assert!(fresh.view.read().await.ledger == full_rebuild(&app.store).await);
+}

@@ -1,0 +1,194 @@
+//! Measurements through the real HTTP application on a loopback port: dashboard and historical
+//! queries against an existing ledger, and concurrent appends from many connections.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use ledger_api::AppState;
+use ledger_store::EventStore;
+use serde_json::{json, Value};
+
+/// A running application and a client holding a token of one role.
+struct Served {
+    base: String,
+    client: reqwest::Client,
+    token: String,
+    store: Arc<EventStore>,
+}
+
+impl Served {
+    async fn start(store: Arc<EventStore>, role: &str) -> anyhow::Result<(Served, f64)> {
+        let started = Instant::now();
+        let state = AppState::load(store.clone()).await?;
+        let load_seconds = started.elapsed().as_secs_f64();
+        // Measurements are of the ledger, not of the per-token rate limit.
+        let state = state.with_rate_limit(ledger_api::RateLimit::OFF);
+        let token = store.create_token("bench", role).await?.token;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, ledger_api::app(state)).await;
+        });
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(256)
+            .build()?;
+        let served = Served {
+            base,
+            client,
+            token,
+            store,
+        };
+        Ok((served, load_seconds))
+    }
+
+    async fn get(&self, path: &str) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await?;
+        let status = response.status();
+        let body = response.bytes().await?;
+        anyhow::ensure!(status.is_success(), "GET {path}: {status} {body:?}");
+        Ok(started.elapsed())
+    }
+
+    async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Duration> {
+        let started = Instant::now();
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await?;
+        let status = response.status();
+        let text = response.text().await?;
+        anyhow::ensure!(status.is_success(), "POST {path}: {status} {text}");
+        Ok(started.elapsed())
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1e5).round() / 100.0
+}
+
+/// p50, p99 and max of `samples` (sorted in place), in milliseconds.
+fn percentiles(samples: &mut [Duration]) -> Value {
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    json!({"p50_ms": millis(at(0.5)), "p99_ms": millis(at(0.99)),
+        "max_ms": millis(at(1.0)), "samples": samples.len()})
+}
+
+/// Dashboard queries (live view) and `as_of` / `known_at` queries (replays) over HTTP.
+pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::Result<()> {
+    let store = Arc::new(EventStore::open(database_url).await?);
+    let (served, load_seconds) = Served::start(store.clone(), "inspector").await?;
+    let head = store.head().await?;
+    println!(
+        "{}",
+        json!({"bench": "startup_full_replay", "events": head.position,
+            "seconds": (load_seconds * 1000.0).round() / 1000.0,
+            "peak_rss_mib": crate::peak_rss_mib()})
+    );
+    let dashboards = [
+        "/api/v1/budgets/summary".to_owned(),
+        "/api/v1/housing".to_owned(),
+        "/api/v1/sponsorship/totals".to_owned(),
+        format!("/api/v1/reports/annual/{year}"),
+    ];
+    for path in &dashboards {
+        let mut times = Vec::with_capacity(samples);
+        for _ in 0..samples.max(1) {
+            times.push(served.get(path).await?);
+        }
+        println!(
+            "{}",
+            json!({"bench": "dashboard_query", "path": path, "events": head.position,
+                "latency": percentiles(&mut times)})
+        );
+    }
+    let middle = middle_recorded_at(&store, head.position).await?;
+    let historical = [
+        (
+            "as_of",
+            format!("/api/v1/budgets/summary?as_of={year}-06-30"),
+        ),
+        (
+            "known_at",
+            format!("/api/v1/budgets/summary?known_at={middle}"),
+        ),
+    ];
+    for (axis, path) in &historical {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            times.push(served.get(path).await?);
+        }
+        println!(
+            "{}",
+            json!({"bench": "historical_query", "axis": axis, "path": path,
+                "events": head.position, "latency": percentiles(&mut times),
+                "peak_rss_mib": crate::peak_rss_mib()})
+        );
+    }
+    served.store.close().await;
+    Ok(())
+}
+
+/// The recorded time of the event halfway through the log, as RFC 3339 (URL-safe `Z` form).
+async fn middle_recorded_at(store: &EventStore, head: u64) -> anyhow::Result<String> {
+    let page = store.read_page(head / 2, 1).await?;
+    let event = page.first().context("the ledger is empty")?;
+    Ok(event
+        .recorded_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+}
+
+/// Concurrent single-event commands over HTTP, each connection its own household stream.
+pub async fn http_append(url: &str, clients: usize, events: usize) -> anyhow::Result<()> {
+    let store = Arc::new(EventStore::open(url).await?);
+    let (served, _) = Served::start(store.clone(), "recorder").await?;
+    served
+        .post(
+            "/api/v1/units",
+            &json!({"code": "06703", "name": "Việt Hưng", "unit_kind": "ward",
+                "valid_from": "2021-02-03", "registered_on": "2021-02-03"}),
+        )
+        .await?;
+    let served = Arc::new(served);
+    let per_client = events.div_ceil(clients.max(1));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients.max(1) {
+        let served = served.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut times = Vec::with_capacity(per_client);
+            for i in 0..per_client {
+                let body = json!({"household_id": format!("bench-{c}-{i}"),
+                    "unit_code": "06703", "members": 4, "registered_on": "2023-01-05"});
+                times.push(served.post("/api/v1/households", &body).await?);
+            }
+            Ok::<_, anyhow::Error>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await??);
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let stats = store.writer_stats();
+    println!(
+        "{}",
+        json!({"bench": "http_append", "backend": store.backend_kind(), "clients": clients,
+            "events": times.len(), "seconds": (seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (times.len() as f64 / seconds).round(),
+            "latency": percentiles(&mut times),
+            "events_per_transaction": stats.events as f64 / stats.transactions.max(1) as f64})
+    );
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! Projection snapshots: opaque bodies bound to the hash of the event at their position.
+
+use ledger_store::{EventStore, ExpectedVersion};
+
+use crate::helpers::*;
+
+/// Appends `n` events one per call (so times may differ) and returns their hashes by position.
+async fn log_of(store: &EventStore, n: usize) -> Vec<[u8; 32]> {
+    for _ in 0..n {
+        store
+            .append(single("household-1", ExpectedVersion::Any, events(1)))
+            .await
+            .unwrap();
+    }
+    all(store).await.iter().map(|e| e.hash).collect()
+}
+
+pub async fn snapshots_come_back_newest_at_or_before_a_position_of_their_format(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 10).await;
+    for p in [3u64, 6, 9] {
+        let body = format!("body-{p}").into_bytes();
+        store
+            .save_snapshot(p, &hashes[p as usize - 1], 1, &body)
+            .await
+            .unwrap();
+    }
+    store
+        .save_snapshot(10, &hashes[9], 2, b"other format")
+        .await
+        .unwrap();
+
+    let newest = store.latest_snapshot(10, 1, None).await.unwrap().unwrap();
+    assert_eq!(
+        newest.position, 9,
+        "the format-2 snapshot at 10 is not format 1"
+    );
+    assert_eq!(newest.body, b"body-9", "the body comes back byte for byte");
+    assert_eq!(newest.format, 1);
+    assert!(newest.matches_log());
+    assert_eq!(newest.log_hash, hashes[8].to_vec());
+    let below = store.latest_snapshot(8, 1, None).await.unwrap().unwrap();
+    assert_eq!(below.position, 6);
+    assert!(store.latest_snapshot(2, 1, None).await.unwrap().is_none());
+    let other = store.latest_snapshot(10, 2, None).await.unwrap().unwrap();
+    assert_eq!(
+        (other.position, other.body.as_slice()),
+        (10, &b"other format"[..])
+    );
+}
+
+pub async fn a_snapshot_with_another_hash_does_not_match_the_log(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 4).await;
+    store.save_snapshot(4, &hashes[2], 1, b"x").await.unwrap();
+    let found = store.latest_snapshot(4, 1, None).await.unwrap().unwrap();
+    assert!(
+        !found.matches_log(),
+        "hash of position 3 stored for position 4"
+    );
+    assert_eq!(found.log_hash, hashes[3].to_vec());
+}
+
+pub async fn a_snapshot_beyond_the_stored_log_is_never_returned(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 3).await;
+    store
+        .save_snapshot(7, &hashes[2], 1, b"ahead")
+        .await
+        .unwrap();
+    assert!(store.latest_snapshot(100, 1, None).await.unwrap().is_none());
+}
+
+pub async fn known_at_picks_the_newest_snapshot_recorded_by_then(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let hashes: Vec<_> = hashes
+        .into_iter()
+        .chain(log_of(&store, 3).await.into_iter().skip(3))
+        .collect();
+    let log = all(&store).await;
+    assert!(
+        log[2].recorded_at < log[3].recorded_at,
+        "the two batches differ in time"
+    );
+    store.save_snapshot(2, &hashes[1], 1, b"two").await.unwrap();
+    store
+        .save_snapshot(5, &hashes[4], 1, b"five")
+        .await
+        .unwrap();
+    let then = store
+        .latest_snapshot(6, 1, Some(log[2].recorded_at))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        then.position, 2,
+        "position 5 was recorded after the instant"
+    );
+    let now = store
+        .latest_snapshot(6, 1, Some(log[5].recorded_at))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(now.position, 5);
+}
+
+pub async fn pruning_keeps_the_newest_snapshots_and_saving_again_replaces(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 6).await;
+    for p in 1..=6u64 {
+        store
+            .save_snapshot(p, &hashes[p as usize - 1], 1, b"old")
+            .await
+            .unwrap();
+    }
+    store.save_snapshot(6, &hashes[5], 1, b"new").await.unwrap();
+    assert_eq!(store.prune_snapshots(3).await.unwrap(), 3);
+    assert_eq!(
+        store.prune_snapshots(3).await.unwrap(),
+        0,
+        "nothing more to prune"
+    );
+    let newest = store.latest_snapshot(6, 1, None).await.unwrap().unwrap();
+    assert_eq!(
+        newest.body, b"new",
+        "a second save at one position replaces the first"
+    );
+    assert_eq!(
+        store
+            .latest_snapshot(5, 1, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .position,
+        5
+    );
+    assert_eq!(
+        store
+            .latest_snapshot(4, 1, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .position,
+        4
+    );
+    assert!(
+        store.latest_snapshot(3, 1, None).await.unwrap().is_none(),
+        "1–3 were pruned"
+    );
+    assert_eq!(store.event_hash_at(4).await.unwrap(), Some(hashes[3]));
+    assert_eq!(store.event_hash_at(7).await.unwrap(), None);
+    assert!(
+        store.verify().await.unwrap().is_whole(),
+        "pruning touches no event"
+    );
+}
