@@ -50,3 +50,8 @@ pub const SNAPSHOT_EVERY_EVENTS: u64 = 100_000;
 /// Snapshots kept after each write. More than one, so a snapshot that turns out unreadable
 /// (a format bump, a torn write) still leaves an older one to start from.
 pub const SNAPSHOTS_KEPT: u32 = 3;
+
+/// Statements slower than this are logged by sqlx, at debug level only: a multi-row insert's
+/// text is thousands of placeholders, which at warn level flooded a terminal during imports.
+pub const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_secs(1);
+pub const SLOW_STATEMENT_LOG_LEVEL: log::LevelFilter = log::LevelFilter::Debug;

@@ -2,9 +2,11 @@
 //! several server processes on one database keep positions gapless and the chain whole.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::ConnectOptions as _;
 use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
 use uuid::Uuid;
 
@@ -13,7 +15,7 @@ use crate::backend::{
     StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
-use crate::limits::POOL_CONNECTIONS_MAX;
+use crate::limits::{POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
@@ -31,9 +33,11 @@ pub(crate) struct PostgresBackend {
 
 impl PostgresBackend {
     pub(crate) async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?
+            .log_slow_statements(SLOW_STATEMENT_LOG_LEVEL, SLOW_STATEMENT);
         let pool = PgPoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)
-            .connect(url)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("../../migrations/postgres")
             .run(&pool)

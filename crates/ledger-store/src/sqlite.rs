@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row as _, Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions as _, QueryBuilder, Row as _, Sqlite, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{
@@ -15,7 +15,10 @@ use crate::backend::{
     StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
-use crate::limits::{POOL_CONNECTIONS_MAX, SQLITE_BUSY_TIMEOUT_MS, SQLITE_CACHE_KIB};
+use crate::limits::{
+    POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL, SQLITE_BUSY_TIMEOUT_MS,
+    SQLITE_CACHE_KIB,
+};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
@@ -47,7 +50,8 @@ impl SqliteBackend {
             .foreign_keys(true)
             // Inserts land in random places of the event-id index; a page cache that holds
             // the index's hot pages saves re-reading them from the OS on every batch.
-            .pragma("cache_size", SQLITE_CACHE_KIB.to_string());
+            .pragma("cache_size", SQLITE_CACHE_KIB.to_string())
+            .log_slow_statements(SLOW_STATEMENT_LOG_LEVEL, SLOW_STATEMENT);
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)
             .connect_with(options)
