@@ -109,17 +109,32 @@ impl Dong {
 
     /// `self + other`, or `None` above [`Dong::MAX`].
     pub fn checked_add(self, other: Dong) -> Option<Dong> {
-        Dong::try_from(self.0.checked_add(other.0)?).ok()
+        Dong::from_units(self.units().checked_add(other.units())?)
     }
 
     /// `self - other`, or `None` below zero.
     pub fn checked_sub(self, other: Dong) -> Option<Dong> {
-        Dong::try_from(self.0.checked_sub(other.0)?).ok()
+        Dong::from_units(self.units().checked_sub(other.units())?)
     }
 
     /// `self × count`, or `None` above [`Dong::MAX`].
     pub fn checked_mul(self, count: u64) -> Option<Dong> {
-        Dong::try_from(self.0.checked_mul(Decimal::from(count))?).ok()
+        Dong::from_units(self.units().checked_mul(i128::from(count))?)
+    }
+
+    /// The amount as an integer. Every `Dong` is built by `try_from`, which normalises to
+    /// scale 0, so the mantissa is the amount: report totals add millions of amounts, and
+    /// integer arithmetic skips `Decimal`'s rescaling and the re-validation per step.
+    fn units(self) -> i128 {
+        debug_assert_eq!(self.0.scale(), 0);
+        self.0.mantissa()
+    }
+
+    /// An integer amount within `0..=MAX`, or `None`.
+    fn from_units(units: i128) -> Option<Dong> {
+        (0..=i128::from(MAX_DONG_I64))
+            .contains(&units)
+            .then(|| Dong(Decimal::from_i128_with_scale(units, 0)))
     }
 
     /// `self + other`, capped at [`Dong::MAX`]. For report totals only: the rules keep

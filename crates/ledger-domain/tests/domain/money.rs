@@ -87,3 +87,22 @@ fn amounts_deserialise_from_strings_and_integers_but_not_floats() {
     assert!(serde_json::from_str::<Dong>("-5").is_err());
     assert!(serde_json::from_str::<Dong>("\"1.5\"").is_err());
 }
+
+proptest::proptest! {
+    /// Arithmetic runs on integers; it must agree with `Decimal` arithmetic validated by
+    /// `try_from`, including at the bounds (0, `MAX`) and for amounts built with trailing
+    /// zeros or a scale (`"1000.00"` normalises to 1000).
+    #[test]
+    fn integer_arithmetic_agrees_with_decimal_arithmetic(
+        a in 0u64..=1_000_000_000_000_000_000,
+        b in 0u64..=1_000_000_000_000_000_000,
+        count in 0u64..100_000,
+    ) {
+        let dong = |n: u64| Dong::try_from(Decimal::from_i128_with_scale(i128::from(n) * 100, 2)).unwrap();
+        let (x, y) = (dong(a), dong(b));
+        let expect = |d: Option<Decimal>| d.and_then(|d| Dong::try_from(d).ok());
+        proptest::prop_assert_eq!(x.checked_add(y), expect(Decimal::from(a).checked_add(Decimal::from(b))));
+        proptest::prop_assert_eq!(x.checked_sub(y), expect(Decimal::from(a).checked_sub(Decimal::from(b))));
+        proptest::prop_assert_eq!(x.checked_mul(count), expect(Decimal::from(a).checked_mul(Decimal::from(count))));
+    }
+}

@@ -183,3 +183,19 @@ fn sponsored_children_can_be_grouped_by_unit() {
     assert_eq!(rows[0].figures.children, 1);
     assert_eq!(rows[0].figures.obligation.obligation, vnd(65_000_000));
 }
+
+#[test]
+fn a_payment_across_new_year_reduces_the_forecast_of_both_years() {
+    let mut s = world_with_sponsorship();
+    s.record(pay("sp-1", "2023-01", 14, "2023-01-05"));
+    let all = totals(&s.ledger, d("2023-08-15"));
+    let forecast: Vec<(i32, u64)> = all
+        .forecast_by_year
+        .iter()
+        .map(|y| (y.year, y.installments))
+        .collect();
+    assert_eq!(
+        forecast,
+        [(2024, 10), (2025, 12), (2026, 12), (2027, 12), (2028, 5)]
+    );
+}

@@ -60,13 +60,24 @@ pub struct SponsorshipTotals {
 /// Unpaid installments of one sponsorship by year, added into `by_year`.
 fn add_forecast(sponsorship: &Sponsorship, by_year: &mut BTreeMap<i32, u64>) {
     let schedule = sponsorship.schedule;
-    for year in schedule.first.year()..=schedule.last.year() {
-        let scheduled = schedule.months_in_year(year);
-        let paid: u32 = sponsorship
-            .live_payments()
-            .map(|payment| payment.covers.months_in_year(year))
-            .sum();
-        let unpaid = u64::from(scheduled.saturating_sub(paid));
+    let first_year = schedule.first.year();
+    let years = schedule.first.year()..=schedule.last.year();
+    // One pass over the payments: a sponsorship has about one a month, and asking every
+    // payment about every year of an 18-year schedule made this the costliest part of the
+    // totals at province scale.
+    let mut paid = vec![0u32; years.clone().count()];
+    for payment in sponsorship.live_payments() {
+        for year in payment.covers.first.year()..=payment.covers.last.year() {
+            let slot = usize::try_from(year - first_year)
+                .ok()
+                .and_then(|i| paid.get_mut(i));
+            if let Some(slot) = slot {
+                *slot += payment.covers.months_in_year(year);
+            }
+        }
+    }
+    for (year, paid) in years.zip(paid) {
+        let unpaid = u64::from(schedule.months_in_year(year).saturating_sub(paid));
         if unpaid > 0 {
             *by_year.entry(year).or_default() += unpaid;
         }
