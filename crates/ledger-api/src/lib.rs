@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
 /// Limits and security headers around any router built by [`finish`].
 pub fn with_layers(router: Router) -> Router {
     router
+        .layer(axum::middleware::from_fn(close_after_refusing_a_body))
         .layer(DefaultBodyLimit::max(limits::BODY_BYTES_MAX))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -51,6 +52,31 @@ pub fn with_layers(router: Router) -> Router {
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ))
+}
+
+/// Authentication, roles and the rate limit answer before the body is read. The unread rest
+/// of a body makes the server drop the connection after answering; saying `Connection:
+/// close` lets the client open a new one instead of losing its next request on this one.
+async fn close_after_refusing_a_body(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let has_body = request.headers().contains_key(header::TRANSFER_ENCODING)
+        || request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    let mut response = next.run(request).await;
+    let refused_early = matches!(
+        response.status(),
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::TOO_MANY_REQUESTS
+    );
+    if has_body && refused_early {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -997,6 +997,35 @@ fn a_413_closes_the_connection_openly_so_the_next_request_is_answered() {
     }
 }
 
+/// Regression: a 401 answered before a large body is read left the rest of the body on the
+/// connection, which the server then dropped unannounced; the client's next request on it
+/// was lost. Refusals before the body now close the connection openly.
+#[test]
+fn a_refusal_before_a_large_body_closes_the_connection_openly() {
+    let harness = Harness::start();
+    let route = &harness.routes[0];
+    let before = harness.head();
+    let body = serde_json::to_vec(&json!({"padding": "a".repeat(200 * 1024)})).unwrap();
+    for _ in 0..20 {
+        let response = harness.rt.block_on(async {
+            harness
+                .app
+                .client
+                .post(harness.app.url(&route.path))
+                .bearer_auth("wl_forged.not-a-real-secret")
+                .header("content-type", "application/json")
+                .body(body.clone())
+                .send()
+                .await
+                .unwrap()
+        });
+        assert_eq!(response.status(), 401);
+        assert_eq!(response.headers()["connection"], "close");
+        drop(response);
+        assert_eq!(harness.head(), before, "the next request is answered");
+    }
+}
+
 /// Regression: a path segment that is not UTF-8 once percent-decoded (`%aa`) was answered
 /// by axum's own `400 text/plain`, not a problem document. Every path parameter now
 /// rejects through the problem mapping.
