@@ -73,7 +73,7 @@ pub async fn import_in_batches(
     progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ImportError> {
     view.catch_up(store).await?;
-    let working = view.snapshot().await;
+    let working = view.copy().await;
     let outcome = import_into_copy(store, working, input, recorded_by, batch_lines, progress).await;
     // Whatever landed before a failure is committed; the view must show it either way.
     view.catch_up(store).await?;

@@ -75,7 +75,7 @@ impl LiveView {
         &self,
         store: &EventStore,
     ) -> Result<Option<snapshot::Written>, snapshot::SnapshotError> {
-        let folded = self.state.read().await.clone();
+        let folded = self.copy().await;
         // Marked before writing, so a failing write is retried after the next interval rather
         // than on every commit.
         self.snapshot_at
@@ -108,7 +108,7 @@ impl LiveView {
     }
 
     /// A copy of what the view holds, for work that must decide ahead of the log (an import).
-    pub async fn snapshot(&self) -> Folded {
+    pub async fn copy(&self) -> Folded {
         self.state.read().await.clone()
     }
 

@@ -177,74 +177,65 @@ pub(crate) struct RawEvent {
     hash: Vec<u8>,
 }
 
-/// One event as a JSON array, the shape [`PAGE_AS_JSON`]-style queries return: blobs as hex.
+/// One event as a JSON array in `EVENT_COLUMNS` order, the shape the SQLite page query
+/// returns, blobs as hex. Serde reads an array into a struct's fields in order.
 #[derive(serde::Deserialize)]
-struct JsonEvent(
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-);
+struct JsonEvent {
+    position: i64,
+    stream: String,
+    stream_version: i64,
+    event_id_hex: String,
+    kind: String,
+    schema_version: i64,
+    occurred_on: String,
+    recorded_at: i64,
+    recorded_by: String,
+    source_ref: Option<String>,
+    payload: String,
+    hash_hex: String,
+}
+
+impl JsonEvent {
+    fn into_raw(self) -> Result<RawEvent, StoreError> {
+        let corrupt = |reason: String| StoreError::Corrupt {
+            position: u64::try_from(self.position).unwrap_or(0),
+            reason,
+        };
+        let event_id = hex::decode(&self.event_id_hex)
+            .ok()
+            .and_then(|bytes| Uuid::from_slice(&bytes).ok())
+            .ok_or_else(|| corrupt("event id is not a UUID".to_owned()))?;
+        let occurred_on = self
+            .occurred_on
+            .parse::<NaiveDate>()
+            .map_err(|e| corrupt(format!("occurred_on: {e}")))?;
+        let hash = hex::decode(&self.hash_hex).map_err(|e| corrupt(format!("hash: {e}")))?;
+        Ok(RawEvent {
+            position: self.position,
+            stream: self.stream,
+            stream_version: self.stream_version,
+            event_id,
+            kind: self.kind,
+            schema_version: self.schema_version,
+            occurred_on,
+            recorded_at: self.recorded_at,
+            recorded_by: self.recorded_by,
+            source_ref: self.source_ref,
+            payload: self.payload,
+            hash,
+        })
+    }
+}
 
 /// Decodes a page that the database folded into one JSON array of [`JsonEvent`]s. SQLite's
 /// driver pays a thread hand-off and an allocation per row; one row per page avoids both.
 pub(crate) fn events_from_json_page(text: &str) -> Result<Vec<RecordedEvent>, StoreError> {
-    let corrupt = |position: i64, reason: String| StoreError::Corrupt {
-        position: u64::try_from(position).unwrap_or(0),
-        reason,
-    };
-    let rows: Vec<JsonEvent> =
-        serde_json::from_str(text).map_err(|e| corrupt(0, format!("page is not JSON: {e}")))?;
+    let rows: Vec<JsonEvent> = serde_json::from_str(text).map_err(|e| StoreError::Corrupt {
+        position: 0,
+        reason: format!("page is not JSON: {e}"),
+    })?;
     rows.into_iter()
-        .map(
-            |JsonEvent(
-                position,
-                stream,
-                stream_version,
-                id,
-                kind,
-                schema_version,
-                occurred_on,
-                recorded_at,
-                recorded_by,
-                source_ref,
-                payload,
-                hash,
-            )| {
-                let event_id = hex::decode(&id)
-                    .ok()
-                    .and_then(|bytes| Uuid::from_slice(&bytes).ok())
-                    .ok_or_else(|| corrupt(position, "event id is not a UUID".to_owned()))?;
-                let occurred_on = occurred_on
-                    .parse::<NaiveDate>()
-                    .map_err(|e| corrupt(position, format!("occurred_on: {e}")))?;
-                let hash =
-                    hex::decode(&hash).map_err(|e| corrupt(position, format!("hash: {e}")))?;
-                RawEvent {
-                    position,
-                    stream,
-                    stream_version,
-                    event_id,
-                    kind,
-                    schema_version,
-                    occurred_on,
-                    recorded_at,
-                    recorded_by,
-                    source_ref,
-                    payload,
-                    hash,
-                }
-                .into_recorded()
-            },
-        )
+        .map(|row| row.into_raw()?.into_recorded())
         .collect()
 }
 

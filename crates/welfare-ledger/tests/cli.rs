@@ -22,6 +22,22 @@ fn binary() -> Command {
     c
 }
 
+/// `out`, after asserting the command succeeded (its stderr in the message if not).
+fn ok(out: std::process::Output) -> std::process::Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs the binary with `args` and asserts it succeeded.
+fn run_ok(args: &[&str]) -> std::process::Output {
+    ok(binary().args(args).output().unwrap())
+}
+
 async fn ledger_with_events(url: &str, n: usize) {
     let store = EventStore::open(url).await.unwrap();
     for i in 0..n {
@@ -96,19 +112,11 @@ async fn verify_exits_0_on_a_whole_ledger_and_1_naming_the_altered_position() {
 fn migrate_creates_a_missing_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.db");
-    let out = binary()
-        .args([
-            "migrate",
-            "--database-url",
-            &format!("sqlite://{}", path.display()),
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(&[
+        "migrate",
+        "--database-url",
+        &format!("sqlite://{}", path.display()),
+    ]);
     assert!(path.exists());
 }
 
@@ -192,15 +200,7 @@ fn fixture_path() -> String {
 fn import_then_report_prints_the_halong_figures_and_a_reimport_appends_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("i.db").display());
-    let first = binary()
-        .args(["import", &fixture_path(), "--database-url", &url])
-        .output()
-        .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    let first = run_ok(&["import", &fixture_path(), "--database-url", &url]);
     let stdout = String::from_utf8_lossy(&first.stdout);
     assert!(stdout.contains("imported 1931 lines"), "{stdout}");
     assert!(
@@ -387,33 +387,14 @@ fn serve_demo_loads_halong_and_prints_a_working_token_per_role() {
 #[test]
 fn generated_city_data_is_deterministic_and_imports_cleanly() {
     let dir = tempfile::tempdir().unwrap();
-    let generate = |seed: &str| {
-        let out = binary()
-            .args(["generate", "--scale", "city", "--seed", seed])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout
-    };
+    let generate = |seed: &str| run_ok(&["generate", "--scale", "city", "--seed", seed]).stdout;
     let first = generate("7");
     assert_eq!(first, generate("7"), "same seed, same bytes");
     assert_ne!(first, generate("8"));
     let file = dir.path().join("city.ndjson");
     std::fs::write(&file, &first).unwrap();
     let url = format!("sqlite://{}", dir.path().join("g.db").display());
-    let imported = binary()
-        .args(["import", file.to_str().unwrap(), "--database-url", &url])
-        .output()
-        .unwrap();
-    assert!(
-        imported.status.success(),
-        "{}",
-        String::from_utf8_lossy(&imported.stderr)
-    );
+    let imported = run_ok(&["import", file.to_str().unwrap(), "--database-url", &url]);
     let lines = first.iter().filter(|&&b| b == b'\n').count();
     let stdout = String::from_utf8_lossy(&imported.stdout);
     assert!(

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Output;
 
-use super::{binary, fixture_path, ledger_with_events};
+use super::{binary, fixture_path, ledger_with_events, ok};
 
 fn sqlite_url(dir: &Path, name: &str) -> String {
     format!("sqlite://{}", dir.join(name).display())
@@ -16,16 +16,6 @@ fn run(url: &str, args: &[&str]) -> Output {
         .args(["--database-url", url])
         .output()
         .unwrap()
-}
-
-fn ok(out: Output) -> Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 fn json(out: &Output) -> serde_json::Value {

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use super::binary;
+use super::{binary, run_ok};
 
 /// A household head's name, a child's name and a citizen id (CCCD): ASCII, so they match in
 /// any log encoding, and unlike anything the server would print by itself.
@@ -56,16 +56,16 @@ fn http(address: &str, method: &str, path: &str, headers: &[(&str, &str)], body:
 }
 
 fn create_token(url: &str, role: &str) -> String {
-    let out = binary()
-        .args(["token", "create", "--role", role, "--name", "logs-test"])
-        .args(["--database-url", url])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_ok(&[
+        "token",
+        "create",
+        "--role",
+        role,
+        "--name",
+        "logs-test",
+        "--database-url",
+        url,
+    ]);
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 

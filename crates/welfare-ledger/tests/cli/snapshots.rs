@@ -3,17 +3,7 @@
 
 use ledger_store::EventStore;
 
-use super::{binary, fixture_path, health, start_server, terminate};
-
-fn run_ok(args: &[&str]) -> std::process::Output {
-    let out = binary().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use super::{fixture_path, health, run_ok, start_server, terminate};
 
 fn trial_balance(url: &str) -> serde_json::Value {
     let out = run_ok(&[
