@@ -1,9 +1,11 @@
-//! What every handler shares: the store, the live projection and the per-token rate limits.
+//! What every handler shares: the store, the live projection, the answers already rendered
+//! and the per-token rate limits.
 
 use std::sync::Arc;
 
 use ledger_store::EventStore;
 
+use crate::answers::AnswerCache;
 use crate::rate_limit::{RateLimit, RateLimiter};
 use crate::view::LiveView;
 
@@ -11,6 +13,7 @@ use crate::view::LiveView;
 pub struct AppState {
     pub store: Arc<EventStore>,
     pub view: Arc<LiveView>,
+    pub answers: Arc<AnswerCache>,
     pub rate_limiter: Arc<RateLimiter>,
 }
 
@@ -24,6 +27,7 @@ impl AppState {
         Ok(AppState {
             store,
             view,
+            answers: Arc::default(),
             rate_limiter: Arc::new(RateLimiter::new(RateLimit::OFF)),
         })
     }

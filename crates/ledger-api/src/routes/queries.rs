@@ -3,8 +3,10 @@
 //! them with the ledger position its answer reflects. Without them the live view answers; with
 //! any of them the log is replayed up to that point.
 
-use axum::extract::State;
-use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::id::Id;
 use ledger_domain::projection::{
@@ -55,18 +57,76 @@ fn today() -> NaiveDate {
 async fn answer<T: Serialize>(
     state: &AppState,
     caller: &Caller,
+    uri: &OriginalUri,
     time: TimeParams,
     query: impl FnOnce(&Ledger, NaiveDate) -> T,
-) -> Result<Json<Answer>, ApiError> {
+) -> Result<Response, ApiError> {
     let (known_at, at_position) = (time.known_at, time.at_position);
-    let (data, on, position) = at_time(state, caller, time, query).await?;
-    Ok(Json(Answer {
-        as_of: on,
-        known_at,
-        at_position,
-        position,
-        data: serde_json::to_value(data).map_err(|e| ApiError::Internal(e.to_string()))?,
-    }))
+    cached(state, caller, uri, time, query, |data, on, position| {
+        json_bytes(&Answer {
+            as_of: on,
+            known_at,
+            at_position,
+            position,
+            data: serde_json::to_value(data).map_err(|e| ApiError::Internal(e.to_string()))?,
+        })
+    })
+    .await
+}
+
+fn json_bytes(value: &impl Serialize) -> Result<Bytes, ApiError> {
+    serde_json::to_vec(value)
+        .map(Bytes::from)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Runs `query` at the requested point in time and renders its result with `render(result,
+/// as_of, position)`, or gives the answer already rendered for the same request at the same
+/// position ([`crate::answers`]).
+async fn cached<T>(
+    state: &AppState,
+    caller: &Caller,
+    uri: &OriginalUri,
+    time: TimeParams,
+    query: impl FnOnce(&Ledger, NaiveDate) -> T,
+    render: impl FnOnce(T, NaiveDate, u64) -> Result<Bytes, ApiError>,
+) -> Result<Response, ApiError> {
+    if time.at_position.is_some() {
+        caller.require(Access::Inspect)?;
+    }
+    let on = time.as_of.unwrap_or_else(today);
+    // The date is part of the request: without `as_of` it is today's, which moves at midnight.
+    let request = format!("{on} {}", uri.0);
+    let historical = time.as_of.is_some() || time.known_at.is_some() || time.at_position.is_some();
+    let body = if historical {
+        let head = state.store.head().await?.position;
+        let upto = time.at_position.map_or(head, |p| p.min(head));
+        match state.answers.historical(&request, upto) {
+            Some(body) => body,
+            None => {
+                let (ledger, upto) =
+                    crate::view::replay_at(&state.store, time.as_of, time.known_at, Some(upto))
+                        .await?;
+                let body = render(query(&ledger, on), on, upto)?;
+                state.answers.keep_historical(request, upto, body.clone());
+                body
+            }
+        }
+    } else {
+        state.view.catch_up(&state.store).await?;
+        let folded = state.view.read().await;
+        let position = folded.position;
+        match state.answers.live(&request, position) {
+            Some(body) => body,
+            None => {
+                let body = render(query(&folded.ledger, on), on, position)?;
+                drop(folded);
+                state.answers.keep_live(request, position, body.clone());
+                body
+            }
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// Runs `query` against the ledger at the requested point in time; returns its result, the
@@ -155,10 +215,11 @@ pub struct BudgetParams {
 pub async fn budgets(
     State(state): State<AppState>,
     auth: Authorized<scope::Aggregates>,
+    uri: OriginalUri,
     ApiQuery(time): ApiQuery<TimeParams>,
     ApiQuery(g): ApiQuery<GroupingParams>,
     ApiQuery(b): ApiQuery<BudgetParams>,
-) -> Result<Json<Answer>, ApiError> {
+) -> Result<Response, ApiError> {
     let filter = budget::BudgetFilter {
         programme_id: parse_id("programme", b.programme)?,
         source: parse_id("source", b.source)?,
@@ -168,7 +229,7 @@ pub async fn budgets(
     };
     let on = time.as_of.unwrap_or_else(today);
     let grouping = g.resolve(on)?;
-    answer(&state, &auth.caller, time, |l, _| {
+    answer(&state, &auth.caller, &uri, time, |l, _| {
         budget::budget_book(l, &filter, grouping)
     })
     .await
@@ -211,14 +272,15 @@ macro_rules! queries {
             pub async fn $handler(
                 State(state): State<AppState>,
                 auth: Authorized<scope::$scope>,
+                uri: OriginalUri,
                 ApiQuery(time): ApiQuery<TimeParams>,
                 ApiQuery(g): ApiQuery<GroupingParams>,
                 ApiQuery($f): ApiQuery<FilterParams>,
-            ) -> Result<Json<Answer>, ApiError> {
+            ) -> Result<Response, ApiError> {
                 debug_assert_eq!(<scope::$scope as Scope>::ACCESS.scope(), $scope_name);
                 let $grouping = g.resolve(time.as_of.unwrap_or_else(today))?;
                 let $f = Filters::check($f)?;
-                answer(&state, &auth.caller, time, |$ledger, $on| $body).await
+                answer(&state, &auth.caller, &uri, time, |$ledger, $on| $body).await
             }
         )*
 
@@ -326,9 +388,10 @@ queries! {
 pub async fn annual_report(
     State(state): State<AppState>,
     auth: Authorized<scope::Aggregates>,
+    uri: OriginalUri,
     crate::extract::ApiPath(year): crate::extract::ApiPath<String>,
     ApiQuery(time): ApiQuery<TimeParams>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let year: i32 = year
         .parse()
         .ok()
@@ -336,24 +399,34 @@ pub async fn annual_report(
         .ok_or_else(|| ApiError::bad_field("year", "year must be a number from 1900 to 2200"))?;
     let (known_at, at_position) = (time.known_at, time.at_position);
     let default_as_of = time.as_of.is_none();
-    let (mut report, _, position) = at_time(&state, &auth.caller, time, |l, on| {
+    let report = |l: &Ledger, on: NaiveDate| {
         // A past year is reported as of its last day unless asked otherwise.
         let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
         let as_of = if default_as_of { on.min(year_end) } else { on };
         ledger_domain::projection::annual::annual_report(l, year, as_of)
-    })
-    .await?;
-    report.position = Some(position);
-    let mut json = serde_json::to_value(report).map_err(|e| ApiError::Internal(e.to_string()))?;
-    if let Some(object) = json.as_object_mut() {
-        object.insert(
-            "known_at".to_owned(),
-            serde_json::to_value(known_at).unwrap_or_default(),
-        );
-        object.insert(
-            "at_position".to_owned(),
-            serde_json::to_value(at_position).unwrap_or_default(),
-        );
-    }
-    Ok(Json(json))
+    };
+    cached(
+        &state,
+        &auth.caller,
+        &uri,
+        time,
+        report,
+        |mut report, _, position| {
+            report.position = Some(position);
+            let mut json =
+                serde_json::to_value(report).map_err(|e| ApiError::Internal(e.to_string()))?;
+            if let Some(object) = json.as_object_mut() {
+                object.insert(
+                    "known_at".to_owned(),
+                    serde_json::to_value(known_at).unwrap_or_default(),
+                );
+                object.insert(
+                    "at_position".to_owned(),
+                    serde_json::to_value(at_position).unwrap_or_default(),
+                );
+            }
+            json_bytes(&json)
+        },
+    )
+    .await
 }

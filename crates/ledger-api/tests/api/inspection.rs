@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{problem, TestApp};
 
-async fn load_halong(app: &TestApp) {
+pub async fn load_halong(app: &TestApp) {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/halong-2023/commands.ndjson"
@@ -25,7 +25,7 @@ async fn load_halong(app: &TestApp) {
     .unwrap();
 }
 
-async fn record(app: &TestApp, command: Value) {
+pub async fn record(app: &TestApp, command: Value) {
     let response = app
         .post_as(Role::Recorder, "/api/v1/commands")
         .header("Source-Ref", "QD-CORR/2023")

@@ -1,6 +1,7 @@
 //! The HTTP API over a real loopback socket, on SQLite and (with `TEST_DATABASE_URL`) on
 //! PostgreSQL.
 
+mod answers;
 mod bad_input;
 mod cases;
 mod halong;
@@ -34,6 +35,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    answers::a_repeated_query_is_answered_again_until_the_ledger_moves,
+    answers::a_historical_answer_is_reused_only_for_the_same_log_and_the_same_caller_rights,
     cases::health_needs_no_token_and_reports_the_head,
     cases::every_route_answers_every_role_as_its_scope_says,
     cases::the_feed_pages_with_a_cursor_and_refuses_bad_limits,

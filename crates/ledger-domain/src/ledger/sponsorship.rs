@@ -97,6 +97,70 @@ pub struct Sponsorship {
     pub segments: Vec<Segment>,
     /// Every payment.
     pub payments: Vec<PaymentRecord>,
+    /// Running sums of the payments, so dashboards need not walk them per request.
+    pub paid: PaidSums,
+}
+
+/// Calendar years a schedule can touch: 216 months from a first month in any calendar month.
+const SCHEDULE_YEARS: usize = 20;
+
+/// Sums over a sponsorship's payments, kept as payments and reversals are applied.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidSums {
+    /// Amount of the payments not reversed.
+    pub live: Dong,
+    /// The latest `received_on` of any payment, reversed or not: when a query date is on or
+    /// after it, every live payment was received by then and `live` answers without a walk.
+    pub last_received_on: Option<NaiveDate>,
+    /// The schedule's first year: `months_by_year[0]` counts it.
+    first_year: i32,
+    /// Months covered by the payments not reversed, per calendar year of the schedule. Held
+    /// inline rather than in a map: the totals read it for every sponsorship per request,
+    /// and a pointer to chase per sponsorship made that read the slowest part.
+    months_by_year: [u16; SCHEDULE_YEARS],
+}
+
+impl PaidSums {
+    fn new(first_year: i32) -> PaidSums {
+        PaidSums {
+            first_year,
+            ..PaidSums::default()
+        }
+    }
+
+    fn count(&mut self, payment: &PaymentRecord, sign: Sign) {
+        self.live = match sign {
+            Sign::Add => self.live.saturating_add(payment.amount),
+            Sign::Remove => self.live.saturating_sub(payment.amount),
+        };
+        for year in payment.covers.first.year()..=payment.covers.last.year() {
+            let months = u16::try_from(payment.covers.months_in_year(year)).unwrap_or(0);
+            if let Some(count) = self.slot(year) {
+                *count = match sign {
+                    Sign::Add => count.saturating_add(months),
+                    Sign::Remove => count.saturating_sub(months),
+                };
+            }
+        }
+    }
+
+    fn slot(&mut self, year: i32) -> Option<&mut u16> {
+        let at = usize::try_from(year.checked_sub(self.first_year)?).ok()?;
+        self.months_by_year.get_mut(at)
+    }
+
+    /// Months paid in calendar `year`, if it is one of the first 20 years of the schedule
+    /// (every schedule's years, since none runs past 18).
+    pub fn months_in_year(&self, year: i32) -> Option<u32> {
+        let at = usize::try_from(year.checked_sub(self.first_year)?).ok()?;
+        self.months_by_year.get(at).map(|months| u32::from(*months))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Sign {
+    Add,
+    Remove,
 }
 
 impl Sponsorship {
@@ -204,6 +268,7 @@ impl Ledger {
                 sponsor_id: event.sponsor_id.clone(),
             }],
             payments: Vec::new(),
+            paid: PaidSums::new(schedule.first.year()),
         };
         let Some(index) = self.sponsorships.insert(&event.sponsorship_id, sponsorship) else {
             return false;
@@ -232,14 +297,20 @@ impl Ledger {
         let Ok(record) = u32::try_from(sponsorship.payments.len()) else {
             return false;
         };
-        sponsorship.payments.push(PaymentRecord {
+        let payment = PaymentRecord {
             event_id,
             sponsor,
             covers,
             amount: event.amount,
             received_on: event.received_on,
             reversed: false,
-        });
+        };
+        sponsorship.paid.count(&payment, Sign::Add);
+        sponsorship.paid.last_received_on = sponsorship
+            .paid
+            .last_received_on
+            .max(Some(payment.received_on));
+        sponsorship.payments.push(payment);
         self.reversible.insert(
             event_id,
             Reversible::Payment {
@@ -258,13 +329,14 @@ impl Ledger {
         else {
             return false;
         };
-        let payment = self
-            .sponsorships
-            .at_mut(sponsorship)
-            .and_then(|sponsorship| sponsorship.payments.get_mut(record as usize));
-        match payment {
+        let Some(sponsorship) = self.sponsorships.at_mut(sponsorship) else {
+            return false;
+        };
+        match sponsorship.payments.get_mut(record as usize) {
             Some(payment) if !payment.reversed => {
                 payment.reversed = true;
+                let payment = payment.clone();
+                sponsorship.paid.count(&payment, Sign::Remove);
                 true
             }
             _ => false,

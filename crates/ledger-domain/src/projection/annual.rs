@@ -496,12 +496,16 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
                 .monthly_commitment
                 .saturating_add(found.monthly_amount);
         }
-        let paid = found
-            .live_payments()
-            .filter(|payment| payment.received_on <= as_of)
-            .fold(Dong::ZERO, |sum, payment| {
-                sum.saturating_add(payment.amount)
-            });
+        let paid = if found.paid.last_received_on.is_none_or(|last| last <= as_of) {
+            found.paid.live
+        } else {
+            found
+                .live_payments()
+                .filter(|payment| payment.received_on <= as_of)
+                .fold(Dong::ZERO, |sum, payment| {
+                    sum.saturating_add(payment.amount)
+                })
+        };
         obligation.add(&Obligation::of(
             found.monthly_amount,
             Some(schedule),

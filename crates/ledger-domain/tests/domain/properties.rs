@@ -128,6 +128,27 @@ proptest! {
     }
 
     #[test]
+    fn running_payment_sums_equal_a_walk_of_the_payments(ops in proptest::collection::vec(op(), 1..80)) {
+        let (s, _) = run(&ops);
+        for (_, sponsorship) in s.ledger.sponsorships().iter() {
+            let live = sponsorship
+                .live_payments()
+                .fold(ledger_domain::money::Dong::ZERO, |sum, p| sum.saturating_add(p.amount));
+            prop_assert_eq!(sponsorship.paid.live, live);
+            let last = sponsorship.payments.iter().map(|p| p.received_on).max();
+            prop_assert_eq!(sponsorship.paid.last_received_on, last);
+            let schedule = sponsorship.schedule;
+            for year in schedule.first.year()..=schedule.last.year() {
+                let walked: u32 = sponsorship
+                    .live_payments()
+                    .map(|p| p.covers.months_in_year(year))
+                    .sum();
+                prop_assert_eq!(sponsorship.paid.months_in_year(year), Some(walked), "year {}", year);
+            }
+        }
+    }
+
+    #[test]
     fn known_at_a_time_equals_replaying_the_events_recorded_by_then(
         ops in proptest::collection::vec(op(), 1..40),
         cut in any::<prop::sample::Index>(),

@@ -98,9 +98,12 @@ impl Obligation {
 
 /// Paid (not reversed) for the months in `part`, or all months if `None`.
 pub fn paid_in(sponsorship: &Sponsorship, part: Option<&Schedule>) -> Dong {
+    let Some(part) = part else {
+        return sponsorship.paid.live;
+    };
     sponsorship
         .live_payments()
-        .filter(|payment| part.is_none_or(|part| part.contains(payment.covers.first)))
+        .filter(|payment| part.contains(payment.covers.first))
         .fold(Dong::ZERO, |sum, payment| {
             sum.saturating_add(payment.amount)
         })

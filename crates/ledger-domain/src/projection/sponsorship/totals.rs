@@ -1,7 +1,7 @@
 //! Sponsorship totals: per programme and overall (children, sponsors, monthly
 //! commitment, obligation), the cash-flow forecast by year, and children turning 18.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
@@ -57,42 +57,108 @@ pub struct SponsorshipTotals {
     pub forecast_by_year: Vec<YearForecast>,
 }
 
-/// Unpaid installments of one sponsorship by year, added into `by_year`.
-fn add_forecast(sponsorship: &Sponsorship, by_year: &mut BTreeMap<i32, u64>) {
+/// Months of `year` paid for, from the running sums (a walk of the payments for a year
+/// they do not hold).
+fn paid_months_in_year(sponsorship: &Sponsorship, year: i32) -> u32 {
+    sponsorship.paid.months_in_year(year).unwrap_or_else(|| {
+        sponsorship
+            .live_payments()
+            .map(|payment| payment.covers.months_in_year(year))
+            .sum()
+    })
+}
+
+/// Unpaid installments of one sponsorship by year, from its running sums of paid months.
+fn unpaid_by_year(sponsorship: &Sponsorship) -> impl Iterator<Item = (i32, u32)> + '_ {
     let schedule = sponsorship.schedule;
-    let first_year = schedule.first.year();
-    let years = schedule.first.year()..=schedule.last.year();
-    // One pass over the payments: a sponsorship has about one a month, and asking every
-    // payment about every year of an 18-year schedule made this the costliest part of the
-    // totals at province scale.
-    let mut paid = vec![0u32; years.clone().count()];
-    for payment in sponsorship.live_payments() {
-        for year in payment.covers.first.year()..=payment.covers.last.year() {
-            let slot = usize::try_from(year - first_year)
-                .ok()
-                .and_then(|i| paid.get_mut(i));
-            if let Some(slot) = slot {
-                *slot += payment.covers.months_in_year(year);
-            }
+    (schedule.first.year()..=schedule.last.year()).filter_map(move |year| {
+        let unpaid = schedule
+            .months_in_year(year)
+            .saturating_sub(paid_months_in_year(sponsorship, year));
+        (unpaid > 0).then_some((year, unpaid))
+    })
+}
+
+/// Marks of indexes already counted; a flat vector because the totals visit every
+/// sponsorship on each request and tree sets made them the costliest dashboard query.
+struct Seen(Vec<bool>);
+
+impl Seen {
+    fn new(len: usize) -> Seen {
+        Seen(vec![false; len])
+    }
+
+    fn mark(&mut self, index: u32) {
+        if let Some(slot) = self.0.get_mut(index as usize) {
+            *slot = true;
         }
     }
-    for (year, paid) in years.zip(paid) {
-        let unpaid = u64::from(schedule.months_in_year(year).saturating_sub(paid));
-        if unpaid > 0 {
-            *by_year.entry(year).or_default() += unpaid;
+
+    fn count(&self) -> u64 {
+        self.0.iter().filter(|seen| **seen).count() as u64
+    }
+}
+
+/// Unpaid installments and their amount per year, in a vector from the earliest year seen.
+#[derive(Default)]
+struct ForecastSlots {
+    first_year: i32,
+    slots: Vec<(u64, Dong)>,
+}
+
+impl ForecastSlots {
+    fn add(&mut self, year: i32, installments: u32, monthly: Dong) {
+        if self.slots.is_empty() {
+            self.first_year = year;
         }
+        if year < self.first_year {
+            let grow = usize::try_from(self.first_year - year).unwrap_or(0);
+            self.slots
+                .splice(0..0, std::iter::repeat_n((0, Dong::ZERO), grow));
+            self.first_year = year;
+        }
+        let Ok(at) = usize::try_from(year - self.first_year) else {
+            return;
+        };
+        if at >= self.slots.len() {
+            self.slots.resize(at + 1, (0, Dong::ZERO));
+        }
+        if let Some((count, amount)) = self.slots.get_mut(at) {
+            *count += u64::from(installments);
+            *amount = amount.saturating_add(
+                monthly
+                    .checked_mul(u64::from(installments))
+                    .unwrap_or(Dong::MAX),
+            );
+        }
+    }
+
+    fn years(self) -> Vec<YearForecast> {
+        let first_year = self.first_year;
+        self.slots
+            .into_iter()
+            .zip(first_year..)
+            .filter(|((installments, _), _)| *installments > 0)
+            .map(|((installments, amount), year)| YearForecast {
+                year,
+                installments,
+                amount,
+            })
+            .collect()
     }
 }
 
 fn totals_of<'a>(
+    ledger: &Ledger,
     programme_id: Option<Id>,
     selected: impl Iterator<Item = &'a Sponsorship>,
     on: NaiveDate,
 ) -> SponsorshipTotals {
     let month = YearMonth::of(on);
-    let (mut children, mut sponsors) = (BTreeSet::new(), BTreeSet::new());
+    let mut children = Seen::new(ledger.children().len());
+    let mut sponsors = Seen::new(ledger.sponsors().len());
     let mut amounts: BTreeMap<Dong, u64> = BTreeMap::new();
-    let mut forecast: BTreeMap<i32, BTreeMap<Dong, u64>> = BTreeMap::new();
+    let mut forecast = ForecastSlots::default();
     let mut totals = SponsorshipTotals {
         programme_id,
         children: 0,
@@ -107,25 +173,21 @@ fn totals_of<'a>(
     for sponsorship in selected {
         totals.sponsorships += 1;
         totals.until_18 += u64::from(sponsorship.fixed_months.is_none());
-        children.insert(sponsorship.child);
-        sponsors.extend(sponsorship.parts().map(|(sponsor, _)| sponsor));
+        children.mark(sponsorship.child);
+        for (sponsor, _) in sponsorship.parts() {
+            sponsors.mark(sponsor);
+        }
         *amounts.entry(sponsorship.monthly_amount).or_default() += 1;
         totals.monthly_commitment = totals
             .monthly_commitment
             .saturating_add(monthly_in(sponsorship, month));
         totals.obligation.add(&obligation_of(sponsorship, on));
-        let mut by_year = BTreeMap::new();
-        add_forecast(sponsorship, &mut by_year);
-        for (year, installments) in by_year {
-            *forecast
-                .entry(year)
-                .or_default()
-                .entry(sponsorship.monthly_amount)
-                .or_default() += installments;
+        for (year, installments) in unpaid_by_year(sponsorship) {
+            forecast.add(year, installments, sponsorship.monthly_amount);
         }
     }
-    totals.children = children.len() as u64;
-    totals.sponsors = sponsors.len() as u64;
+    totals.children = children.count();
+    totals.sponsors = sponsors.count();
     let mut monthly_amounts: Vec<MonthlyAmountCount> = amounts
         .into_iter()
         .map(|(monthly_amount, sponsorships)| MonthlyAmountCount {
@@ -139,20 +201,7 @@ fn totals_of<'a>(
             .then(a.monthly_amount.cmp(&b.monthly_amount))
     });
     totals.monthly_amounts = monthly_amounts;
-    totals.forecast_by_year = forecast
-        .into_iter()
-        .map(|(year, by_amount)| {
-            let installments = by_amount.values().sum();
-            let amount = by_amount.iter().fold(Dong::ZERO, |sum, (monthly, count)| {
-                sum.saturating_add(monthly.checked_mul(*count).unwrap_or(Dong::MAX))
-            });
-            YearForecast {
-                year,
-                installments,
-                amount,
-            }
-        })
-        .collect();
+    totals.forecast_by_year = forecast.years();
     totals
 }
 
@@ -162,7 +211,7 @@ pub fn totals(ledger: &Ledger, on: NaiveDate) -> SponsorshipTotals {
         .sponsorships()
         .iter()
         .map(|(_, sponsorship)| sponsorship);
-    totals_of(None, all, on)
+    totals_of(ledger, None, all, on)
 }
 
 /// Totals per programme with sponsorships, as of `on`.
@@ -178,7 +227,7 @@ pub fn by_programme(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipTotals> {
                 .filter(move |sponsorship| sponsorship.programme == index)
                 .peekable();
             selected.peek()?;
-            Some(totals_of(Some(programme.id.clone()), selected, on))
+            Some(totals_of(ledger, Some(programme.id.clone()), selected, on))
         })
         .collect()
 }

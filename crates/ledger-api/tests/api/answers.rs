@@ -1,0 +1,96 @@
+//! Answers reused by request and position (`ledger_api`'s answer cache): a repeated query
+//! gets the same bytes, and never an answer the ledger has moved past.
+
+use ledger_api::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{problem, TestApp};
+use crate::inspection::{load_halong, record};
+
+async fn body(app: &TestApp, role: Role, path: &str) -> String {
+    let response = app.get_as(role, path).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/json",
+        "{path}"
+    );
+    response.text().await.unwrap()
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+pub async fn a_repeated_query_is_answered_again_until_the_ledger_moves(app: TestApp) {
+    load_halong(&app).await;
+    for path in [
+        "/api/v1/sponsorship/totals",
+        "/api/v1/reports/annual/2023",
+        "/api/v1/budgets/summary",
+    ] {
+        let first = body(&app, Role::Dashboard, path).await;
+        assert_eq!(body(&app, Role::Dashboard, path).await, first, "{path}");
+    }
+    let before = parse(&body(&app, Role::Dashboard, "/api/v1/sponsorship/totals").await);
+    let before_report = parse(&body(&app, Role::Dashboard, "/api/v1/reports/annual/2024").await);
+    let payment = json!({"command": "RecordPayment", "sponsorship_id": "sps-002",
+        "amount": "3000000", "first_month": "2024-03", "months": 3, "received_on": "2024-03-05"});
+    record(&app, payment).await;
+    let after = parse(&body(&app, Role::Dashboard, "/api/v1/sponsorship/totals").await);
+    assert_eq!(
+        after["position"].as_u64(),
+        before["position"].as_u64().map(|p| p + 1)
+    );
+    let paid = |answer: &Value| {
+        answer["data"]["paid"]
+            .as_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(paid(&after), paid(&before) + 3_000_000);
+    let after_report = parse(&body(&app, Role::Dashboard, "/api/v1/reports/annual/2024").await);
+    assert_ne!(after_report["position"], before_report["position"]);
+    // A different date is a different question, even at the same position.
+    let on = |date: &str| format!("/api/v1/sponsorship/totals?as_of={date}");
+    let early = parse(&body(&app, Role::Dashboard, &on("2023-07-01")).await);
+    let late = parse(&body(&app, Role::Dashboard, &on("2024-07-01")).await);
+    assert_ne!(early["data"]["due"], late["data"]["due"]);
+}
+
+pub async fn a_historical_answer_is_reused_only_for_the_same_log_and_the_same_caller_rights(
+    app: TestApp,
+) {
+    load_halong(&app).await;
+    let path = "/api/v1/sponsorship/totals?as_of=2023-12-31";
+    let first = body(&app, Role::Dashboard, path).await;
+    assert_eq!(body(&app, Role::Dashboard, path).await, first);
+    // A payment recorded late but received before `as_of` changes the answer as of that date.
+    let late = json!({"command": "RecordPayment", "sponsorship_id": "sps-002",
+        "amount": "3000000", "first_month": "2024-03", "months": 3, "received_on": "2023-12-20"});
+    record(&app, late).await;
+    let again = parse(&body(&app, Role::Dashboard, path).await);
+    let first = parse(&first);
+    assert_eq!(
+        again["position"].as_u64(),
+        first["position"].as_u64().map(|p| p + 1)
+    );
+    assert_ne!(again["data"]["paid"], first["data"]["paid"]);
+
+    let head = again["position"].as_u64().unwrap();
+    let at = format!("/api/v1/sponsorship/totals?at_position={}", head - 1);
+    let inspected = parse(&body(&app, Role::Inspector, &at).await);
+    assert_eq!(inspected["position"].as_u64(), Some(head - 1));
+    assert_eq!(
+        body(&app, Role::Inspector, &at).await,
+        inspected.to_string()
+    );
+    // Positions are for inspectors only, whatever was answered before.
+    let refused = app.get_as(Role::Dashboard, &at).send().await.unwrap();
+    let refused = problem(refused, 403).await;
+    assert!(
+        refused["detail"].as_str().unwrap().contains("inspect"),
+        "{refused}"
+    );
+}
