@@ -476,8 +476,9 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         return report;
     };
     let mut sponsors = BTreeSet::new();
-    // Per child: its active sponsorships' (schedule, monthly amount).
-    let mut by_child: BTreeMap<u32, Vec<(Schedule, Dong)>> = BTreeMap::new();
+    // Every active sponsorship's (child, schedule, monthly amount), grouped by child below:
+    // one vector sorted once, rather than a map of vectors built per request.
+    let mut pledges: Vec<(u32, Schedule, Dong)> = Vec::new();
     let mut obligation = Obligation::default();
     for (_, found) in ledger.sponsorships().iter() {
         let schedule = schedule_on(found, as_of);
@@ -487,10 +488,7 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         report.sponsorships += 1;
         report.until_18 += u64::from(found.fixed_months.is_none());
         sponsors.extend(sponsors_owing(found, schedule, window));
-        by_child
-            .entry(found.child)
-            .or_default()
-            .push((schedule, found.monthly_amount));
+        pledges.push((found.child, schedule, found.monthly_amount));
         if schedule.contains(window.last) {
             report.monthly_commitment = report
                 .monthly_commitment
@@ -513,21 +511,27 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
             as_of,
         ));
     }
-    let per_child: Vec<Dong> = by_child
-        .values()
-        .map(|pledges| {
-            months_of(window)
+    pledges.sort_unstable_by_key(|(child, _, _)| *child);
+    let per_child: Vec<Dong> = pledges
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|child_pledges| match child_pledges {
+            // Active means owing a month of the window, so one pledge's largest month is its
+            // amount; only children with several need the month-by-month sum.
+            [(_, _, amount)] => *amount,
+            several => months_of(window)
                 .map(|month| {
-                    pledges
+                    several
                         .iter()
-                        .filter(|(schedule, _)| schedule.contains(month))
-                        .fold(Dong::ZERO, |sum, (_, amount)| sum.saturating_add(*amount))
+                        .filter(|(_, schedule, _)| schedule.contains(month))
+                        .fold(Dong::ZERO, |sum, (_, _, amount)| {
+                            sum.saturating_add(*amount)
+                        })
                 })
                 .max()
-                .unwrap_or(Dong::ZERO)
+                .unwrap_or(Dong::ZERO),
         })
         .collect();
-    report.children = by_child.len() as u64;
+    report.children = per_child.len() as u64;
     report.sponsors = sponsors.len() as u64;
     report.monthly_amount_per_child_min = per_child.iter().min().copied();
     report.monthly_amount_per_child_max = per_child.iter().max().copied();
