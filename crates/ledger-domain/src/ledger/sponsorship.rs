@@ -95,6 +95,9 @@ pub struct Sponsorship {
     pub ended_on: Option<NaiveDate>,
     /// Who owes which months, by first month (at least one).
     pub segments: Vec<Segment>,
+    /// The sponsor while there is one segment (no transfer split the months): read by the
+    /// totals for every sponsorship, and held inline so they need not follow `segments`.
+    pub sole_sponsor: Option<u32>,
     /// Every payment.
     pub payments: Vec<PaymentRecord>,
     /// Running sums of the payments, so dashboards need not walk them per request.
@@ -267,6 +270,7 @@ impl Ledger {
                 sponsor,
                 sponsor_id: event.sponsor_id.clone(),
             }],
+            sole_sponsor: Some(sponsor),
             payments: Vec::new(),
             paid: PaidSums::new(schedule.first.year()),
         };
@@ -357,6 +361,10 @@ impl Ledger {
             sponsor,
             sponsor_id: event.to_sponsor_id.clone(),
         });
+        sponsorship.sole_sponsor = match sponsorship.segments.as_slice() {
+            [only] => Some(only.sponsor),
+            _ => None,
+        };
         true
     }
 

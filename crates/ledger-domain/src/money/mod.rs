@@ -125,13 +125,13 @@ impl Dong {
     /// The amount as an integer. Every `Dong` is built by `try_from`, which normalises to
     /// scale 0, so the mantissa is the amount: report totals add millions of amounts, and
     /// integer arithmetic skips `Decimal`'s rescaling and the re-validation per step.
-    fn units(self) -> i128 {
+    pub(crate) fn units(self) -> i128 {
         debug_assert_eq!(self.0.scale(), 0);
         self.0.mantissa()
     }
 
     /// An integer amount within `0..=MAX`, or `None`.
-    fn from_units(units: i128) -> Option<Dong> {
+    pub(crate) fn from_units(units: i128) -> Option<Dong> {
         (0..=i128::from(MAX_DONG_I64))
             .contains(&units)
             .then(|| Dong(Decimal::from_i128_with_scale(units, 0)))

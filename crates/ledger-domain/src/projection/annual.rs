@@ -78,7 +78,7 @@ use serde::Serialize;
 
 use super::jobs::percent_of_plan;
 use super::poverty::StandardCount;
-use super::sponsorship::Obligation;
+use super::sponsorship::ObligationSum;
 use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
 use crate::ledger::{Ledger, Programme, Sponsorship};
@@ -475,11 +475,11 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
     let Some(window) = period.window else {
         return report;
     };
-    let mut sponsors = BTreeSet::new();
+    let mut sponsors = vec![false; ledger.sponsors().len()];
     // Every active sponsorship's (child, schedule, monthly amount), grouped by child below:
     // one vector sorted once, rather than a map of vectors built per request.
     let mut pledges: Vec<(u32, Schedule, Dong)> = Vec::new();
-    let mut obligation = Obligation::default();
+    let mut obligation = ObligationSum::default();
     for (_, found) in ledger.sponsorships().iter() {
         let schedule = schedule_on(found, as_of);
         if found.sponsored_on > as_of || schedule.intersect(&window).is_none() {
@@ -487,7 +487,16 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         }
         report.sponsorships += 1;
         report.until_18 += u64::from(found.fixed_months.is_none());
-        sponsors.extend(sponsors_owing(found, schedule, window));
+        // Active means owing a month of the window, so a sole sponsor owes one of them.
+        let mut owing = |sponsor: u32| {
+            if let Some(seen) = sponsors.get_mut(sponsor as usize) {
+                *seen = true;
+            }
+        };
+        match found.sole_sponsor {
+            Some(sponsor) => owing(sponsor),
+            None => sponsors_owing(found, schedule, window).for_each(owing),
+        }
         pledges.push((found.child, schedule, found.monthly_amount));
         if schedule.contains(window.last) {
             report.monthly_commitment = report
@@ -504,7 +513,7 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
                     sum.saturating_add(payment.amount)
                 })
         };
-        obligation.add(&Obligation::of(
+        obligation.add(&ObligationSum::of(
             found.monthly_amount,
             Some(schedule),
             paid,
@@ -532,12 +541,13 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         })
         .collect();
     report.children = per_child.len() as u64;
-    report.sponsors = sponsors.len() as u64;
+    report.sponsors = sponsors.iter().filter(|seen| **seen).count() as u64;
     report.monthly_amount_per_child_min = per_child.iter().min().copied();
     report.monthly_amount_per_child_max = per_child.iter().max().copied();
     if report.monthly_amount_per_child_min == report.monthly_amount_per_child_max {
         report.monthly_amount_per_child = report.monthly_amount_per_child_min;
     }
+    let obligation = obligation.total();
     report.total_obligation = obligation.obligation;
     report.due = obligation.due;
     report.paid = obligation.paid;

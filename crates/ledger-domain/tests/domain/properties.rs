@@ -137,6 +137,11 @@ proptest! {
             prop_assert_eq!(sponsorship.paid.live, live);
             let last = sponsorship.payments.iter().map(|p| p.received_on).max();
             prop_assert_eq!(sponsorship.paid.last_received_on, last);
+            let sole = match sponsorship.segments.as_slice() {
+                [only] => Some(only.sponsor),
+                _ => None,
+            };
+            prop_assert_eq!(sponsorship.sole_sponsor, sole);
             let schedule = sponsorship.schedule;
             for year in schedule.first.year()..=schedule.last.year() {
                 let walked: u32 = sponsorship
@@ -146,6 +151,28 @@ proptest! {
                 prop_assert_eq!(sponsorship.paid.months_in_year(year), Some(walked), "year {}", year);
             }
         }
+    }
+
+    #[test]
+    fn the_totals_equal_the_sum_of_the_sponsorship_rows(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..400i64,
+    ) {
+        let (s, _) = run(&ops);
+        let on = ops_start() + Duration::days(day);
+        let rows = sponsorships(&s.ledger, on);
+        let mut summed = ledger_domain::projection::sponsorship::Obligation::default();
+        for row in &rows {
+            summed.add(&row.obligation);
+        }
+        let all = totals(&s.ledger, on);
+        prop_assert_eq!(all.obligation, summed);
+        prop_assert_eq!(all.sponsorships, rows.len() as u64);
+        let sponsors: std::collections::BTreeSet<_> = rows
+            .iter()
+            .flat_map(|row| row.sponsors.iter().map(|part| part.sponsor_id.clone()))
+            .collect();
+        prop_assert_eq!(all.sponsors, sponsors.len() as u64);
     }
 
     #[test]

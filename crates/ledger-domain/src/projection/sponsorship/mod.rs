@@ -59,23 +59,7 @@ pub struct Obligation {
 impl Obligation {
     /// The obligation of `monthly` over `schedule` with `paid` received, as of `on`.
     pub fn of(monthly: Dong, schedule: Option<Schedule>, paid: Dong, on: NaiveDate) -> Obligation {
-        let months = schedule.map_or(0, |s| s.months());
-        let months_due = schedule.map_or(0, |s| s.months_due_by(on));
-        let obligation = monthly.checked_mul(u64::from(months)).unwrap_or(Dong::MAX);
-        let due = monthly
-            .checked_mul(u64::from(months_due))
-            .unwrap_or(Dong::MAX);
-        Obligation {
-            months: u64::from(months),
-            months_due: u64::from(months_due),
-            obligation,
-            due,
-            paid,
-            arrears: due.saturating_sub(paid),
-            prepaid: paid.saturating_sub(due),
-            remaining: obligation.saturating_sub(paid),
-            future_liability: obligation.saturating_sub(due.max(paid)),
-        }
+        ObligationSum::of(monthly, schedule, paid, on).total()
     }
 
     /// Adds `other` (sums each figure; arrears stay per-obligation, never netted).
@@ -92,6 +76,72 @@ impl Obligation {
             (&mut self.future_liability, other.future_liability),
         ] {
             *mine = mine.saturating_add(theirs);
+        }
+    }
+}
+
+/// An [`Obligation`] summed in whole dong, so totals over every sponsorship do not build and
+/// check a `Dong` per figure per sponsorship. Each sponsorship's figures are capped at
+/// [`Dong::MAX`] as `Obligation::of` caps them, and the sum is capped once at the end, which
+/// gives the same result as capping after every addition (all figures are non-negative).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ObligationSum {
+    months: u64,
+    months_due: u64,
+    /// obligation, due, paid, arrears, prepaid, remaining, future liability.
+    figures: [i128; 7],
+}
+
+impl ObligationSum {
+    pub(crate) fn of(
+        monthly: Dong,
+        schedule: Option<Schedule>,
+        paid: Dong,
+        on: NaiveDate,
+    ) -> ObligationSum {
+        let max = Dong::MAX.units();
+        let months = schedule.map_or(0, |s| s.months());
+        let months_due = schedule.map_or(0, |s| s.months_due_by(on));
+        let obligation = (monthly.units() * i128::from(months)).min(max);
+        let due = (monthly.units() * i128::from(months_due)).min(max);
+        let paid = paid.units();
+        ObligationSum {
+            months: u64::from(months),
+            months_due: u64::from(months_due),
+            figures: [
+                obligation,
+                due,
+                paid,
+                (due - paid).max(0),
+                (paid - due).max(0),
+                (obligation - paid).max(0),
+                (obligation - due.max(paid)).max(0),
+            ],
+        }
+    }
+
+    pub(crate) fn add(&mut self, other: &ObligationSum) {
+        self.months += other.months;
+        self.months_due += other.months_due;
+        for (mine, theirs) in self.figures.iter_mut().zip(other.figures) {
+            *mine += theirs;
+        }
+    }
+
+    pub(crate) fn total(&self) -> Obligation {
+        let [obligation, due, paid, arrears, prepaid, remaining, future_liability] = self
+            .figures
+            .map(|units| Dong::from_units(units).unwrap_or(Dong::MAX));
+        Obligation {
+            months: self.months,
+            months_due: self.months_due,
+            obligation,
+            due,
+            paid,
+            arrears,
+            prepaid,
+            remaining,
+            future_liability,
         }
     }
 }

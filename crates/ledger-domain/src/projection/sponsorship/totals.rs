@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
-use super::{monthly_in, obligation_of, Obligation};
+use super::{monthly_in, Obligation, ObligationSum};
 use crate::id::Id;
 use crate::ledger::{Ledger, Sponsorship};
 use crate::money::Dong;
@@ -99,11 +99,12 @@ impl Seen {
     }
 }
 
-/// Unpaid installments and their amount per year, in a vector from the earliest year seen.
+/// Unpaid installments and their amount (whole dong) per year, in a vector from the
+/// earliest year seen.
 #[derive(Default)]
 struct ForecastSlots {
     first_year: i32,
-    slots: Vec<(u64, Dong)>,
+    slots: Vec<(u64, i128)>,
 }
 
 impl ForecastSlots {
@@ -113,23 +114,18 @@ impl ForecastSlots {
         }
         if year < self.first_year {
             let grow = usize::try_from(self.first_year - year).unwrap_or(0);
-            self.slots
-                .splice(0..0, std::iter::repeat_n((0, Dong::ZERO), grow));
+            self.slots.splice(0..0, std::iter::repeat_n((0, 0), grow));
             self.first_year = year;
         }
         let Ok(at) = usize::try_from(year - self.first_year) else {
             return;
         };
         if at >= self.slots.len() {
-            self.slots.resize(at + 1, (0, Dong::ZERO));
+            self.slots.resize(at + 1, (0, 0));
         }
         if let Some((count, amount)) = self.slots.get_mut(at) {
             *count += u64::from(installments);
-            *amount = amount.saturating_add(
-                monthly
-                    .checked_mul(u64::from(installments))
-                    .unwrap_or(Dong::MAX),
-            );
+            *amount += monthly.units() * i128::from(installments);
         }
     }
 
@@ -142,7 +138,7 @@ impl ForecastSlots {
             .map(|((installments, amount), year)| YearForecast {
                 year,
                 installments,
-                amount,
+                amount: Dong::from_units(amount).unwrap_or(Dong::MAX),
             })
             .collect()
     }
@@ -159,6 +155,7 @@ fn totals_of<'a>(
     let mut sponsors = Seen::new(ledger.sponsors().len());
     let mut amounts: BTreeMap<Dong, u64> = BTreeMap::new();
     let mut forecast = ForecastSlots::default();
+    let mut obligation = ObligationSum::default();
     let mut totals = SponsorshipTotals {
         programme_id,
         children: 0,
@@ -174,18 +171,27 @@ fn totals_of<'a>(
         totals.sponsorships += 1;
         totals.until_18 += u64::from(sponsorship.fixed_months.is_none());
         children.mark(sponsorship.child);
-        for (sponsor, _) in sponsorship.parts() {
-            sponsors.mark(sponsor);
+        match sponsorship.sole_sponsor {
+            Some(sponsor) => sponsors.mark(sponsor),
+            None => sponsorship
+                .parts()
+                .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
         }
         *amounts.entry(sponsorship.monthly_amount).or_default() += 1;
         totals.monthly_commitment = totals
             .monthly_commitment
             .saturating_add(monthly_in(sponsorship, month));
-        totals.obligation.add(&obligation_of(sponsorship, on));
+        obligation.add(&ObligationSum::of(
+            sponsorship.monthly_amount,
+            Some(sponsorship.schedule),
+            sponsorship.paid.live,
+            on,
+        ));
         for (year, installments) in unpaid_by_year(sponsorship) {
             forecast.add(year, installments, sponsorship.monthly_amount);
         }
     }
+    totals.obligation = obligation.total();
     totals.children = children.count();
     totals.sponsors = sponsors.count();
     let mut monthly_amounts: Vec<MonthlyAmountCount> = amounts
