@@ -7,10 +7,12 @@ pub mod snapshot;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::TryStreamExt;
+use futures::StreamExt;
 use ledger_domain::{Event, Ledger};
+use ledger_store::limits::READ_PAGE_ROWS;
 use ledger_store::{EventStore, StoreError};
-use tokio::sync::{Mutex, RwLock, RwLockReadGuard};
+use tokio::sync::{mpsc, Mutex, RwLock, RwLockReadGuard};
+use tokio::task::JoinHandle;
 
 /// Events applied per write-lock hold while catching up, so readers are never starved.
 const CATCH_UP_PAGE_ROWS: u32 = 2_000;
@@ -102,8 +104,8 @@ impl LiveView {
                 return Ok(after);
             }
             // Decoding happens outside the write lock so readers wait only for the folding.
-            let decoded = decode_page(&page);
-            self.state.write().await.fold(&page, &decoded);
+            let (decoded, last) = decode_page(page);
+            self.state.write().await.fold(&decoded, last);
         }
     }
 
@@ -138,44 +140,69 @@ impl Folded {
             if page.is_empty() {
                 return Ok(self.position);
             }
-            self.fold(&page, &decode_page(&page));
+            let (decoded, last) = decode_page(page);
+            self.fold(&decoded, last);
             progress(self.position);
         }
     }
 
-    fn fold(
-        &mut self,
-        page: &[ledger_store::RecordedEvent],
-        decoded: &[ledger_domain::RecordedEvent],
-    ) {
+    /// Applies `decoded`, the events the domain understood of a page whose last position is
+    /// `last`.
+    fn fold(&mut self, decoded: &[ledger_domain::RecordedEvent], last: Option<u64>) {
         for e in decoded {
             self.ledger.apply(e);
         }
-        if let Some(last) = page.last() {
-            self.position = last.position;
+        if let Some(last) = last {
+            self.position = last;
         }
     }
 }
 
-fn decode_page(page: &[ledger_store::RecordedEvent]) -> Vec<ledger_domain::RecordedEvent> {
-    page.iter().filter_map(decode).collect()
+/// The events of `page` the domain understands, and the page's last position.
+fn decode_page(
+    page: Vec<ledger_store::RecordedEvent>,
+) -> (Vec<ledger_domain::RecordedEvent>, Option<u64>) {
+    let last = page.last().map(|e| e.position);
+    (page.into_iter().filter_map(decode_owned).collect(), last)
 }
 
 /// A stored event as the domain sees it; `None` (logged) for an event the domain does not
 /// know, so one foreign event cannot stop the projections.
 pub fn decode(e: &ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
+    let event = decode_event(e)?;
+    Some(ledger_domain::RecordedEvent {
+        position: e.position,
+        stream: e.stream.clone(),
+        stream_version: e.stream_version,
+        event_id: e.event_id,
+        occurred_on: e.occurred_on,
+        recorded_at: e.recorded_at,
+        recorded_by: e.recorded_by.clone(),
+        source_ref: e.source_ref.clone(),
+        event,
+    })
+}
+
+/// [`decode`] of an event the caller is done with: its strings move instead of being copied.
+fn decode_owned(e: ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
+    let event = decode_event(&e)?;
+    Some(ledger_domain::RecordedEvent {
+        position: e.position,
+        stream: e.stream,
+        stream_version: e.stream_version,
+        event_id: e.event_id,
+        occurred_on: e.occurred_on,
+        recorded_at: e.recorded_at,
+        recorded_by: e.recorded_by,
+        source_ref: e.source_ref,
+        event,
+    })
+}
+
+/// The fact of a stored event, or `None` (logged) when the domain does not understand it.
+fn decode_event(e: &ledger_store::RecordedEvent) -> Option<Event> {
     match Event::from_payload_text(&e.kind, e.schema_version, &e.payload) {
-        Ok(event) => Some(ledger_domain::RecordedEvent {
-            position: e.position,
-            stream: e.stream.clone(),
-            stream_version: e.stream_version,
-            event_id: e.event_id,
-            occurred_on: e.occurred_on,
-            recorded_at: e.recorded_at,
-            recorded_by: e.recorded_by.clone(),
-            source_ref: e.source_ref.clone(),
-            event,
-        }),
+        Ok(event) => Some(event),
         Err(error) => {
             tracing::warn!(position = e.position, kind = %e.kind, %error, "event not understood by the domain; skipped");
             None
@@ -220,19 +247,119 @@ pub async fn replay_at_with_progress(
         Some(folded) => (folded.ledger, folded.position + 1),
         None => (Ledger::default(), 1),
     };
-    let mut events = std::pin::pin!(store.read_all(from));
-    while let Some(stored) = events.try_next().await? {
-        if stored.position > upto {
-            break;
-        }
-        if stored.position % REPLAY_PROGRESS_EVERY == 0 {
-            progress(stored.position, upto);
-        }
-        if let Some(e) = decode(&stored) {
-            if e.is_visible(as_of, known_at) {
-                ledger.apply(&e);
+    let mut pages = decoded_pages(store, from, upto);
+    while let Some(page) = pages.recv().await {
+        for (position, decoded) in page.events {
+            if position % REPLAY_PROGRESS_EVERY == 0 {
+                progress(position, upto);
             }
+            if let Some(e) = decoded {
+                if e.is_visible(as_of, known_at) {
+                    ledger.apply(&e);
+                }
+            }
+        }
+        if let Some(error) = page.error {
+            return Err(error);
         }
     }
     Ok((ledger, upto))
+}
+
+/// Pages a replay reads ahead of its fold: enough to keep the database, the decoding and the
+/// fold busy at once, few enough to hold little memory.
+const PAGES_AHEAD: usize = 2;
+
+/// Events of one page in log order, each with its position (for progress) and the event
+/// when the domain understands it; then the error that ended the log's reading, if one did.
+struct DecodedPage {
+    events: Vec<(u64, Option<ledger_domain::RecordedEvent>)>,
+    error: Option<StoreError>,
+}
+
+/// The log from `from` through `upto`, read on one task and decoded on another, each running
+/// ahead of the caller's fold by [`PAGES_AHEAD`] pages: reading, decoding and folding then
+/// overlap instead of taking turns. Both tasks end when the receiver is dropped.
+fn decoded_pages(store: &EventStore, from: u64, upto: u64) -> PipeReceiver<DecodedPage> {
+    let events = store.read_all(from);
+    let (raw_sender, mut raw) = mpsc::channel::<Result<Vec<_>, StoreError>>(PAGES_AHEAD);
+    let reader = tokio::spawn(async move {
+        // The store's stream yields a page's events all at once; chunks of what is ready
+        // gather them back into that page.
+        let mut chunks = std::pin::pin!(events.ready_chunks(READ_PAGE_ROWS as usize));
+        while let Some(chunk) = chunks.next().await {
+            let mut page = Vec::with_capacity(chunk.len());
+            let mut end = None;
+            for stored in chunk {
+                match stored {
+                    Ok(stored) if stored.position > upto => {
+                        end = Some(None);
+                        break;
+                    }
+                    Ok(stored) => page.push(stored),
+                    Err(error) => {
+                        end = Some(Some(error));
+                        break;
+                    }
+                }
+            }
+            if !page.is_empty() && raw_sender.send(Ok(page)).await.is_err() {
+                return;
+            }
+            match end {
+                Some(Some(error)) => {
+                    let _ = raw_sender.send(Err(error)).await;
+                    return;
+                }
+                Some(None) => return,
+                None => {}
+            }
+        }
+    });
+    let (sender, decoded) = mpsc::channel(PAGES_AHEAD);
+    let decoder = tokio::spawn(async move {
+        while let Some(page) = raw.recv().await {
+            let page = match page {
+                Ok(page) => DecodedPage {
+                    events: page
+                        .into_iter()
+                        .map(|stored| (stored.position, decode_owned(stored)))
+                        .collect(),
+                    error: None,
+                },
+                Err(error) => DecodedPage {
+                    events: Vec::new(),
+                    error: Some(error),
+                },
+            };
+            if sender.send(page).await.is_err() {
+                return;
+            }
+        }
+    });
+    PipeReceiver {
+        receiver: decoded,
+        _tasks: [AbortOnDrop(reader), AbortOnDrop(decoder)],
+    }
+}
+
+/// The receiving end of a pipeline of tasks, which are aborted with it: a replay given up
+/// (an error, a dropped request) stops reading the log at once.
+struct PipeReceiver<T> {
+    receiver: mpsc::Receiver<T>,
+    _tasks: [AbortOnDrop; 2],
+}
+
+impl<T> PipeReceiver<T> {
+    async fn recv(&mut self) -> Option<T> {
+        self.receiver.recv().await
+    }
+}
+
+struct AbortOnDrop(JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

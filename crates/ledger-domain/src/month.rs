@@ -3,6 +3,7 @@
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
+use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 /// The first year a month may name. Older dates are input errors in this ledger.
@@ -16,8 +17,8 @@ pub const YEAR_MAX: i32 = 9998;
 pub struct MonthError(pub String);
 
 /// A calendar month, stored as months since year 0 so arithmetic is integer arithmetic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(into = "String")]
 pub struct YearMonth(i32);
 
 impl YearMonth {
@@ -87,25 +88,58 @@ impl YearMonth {
     }
 }
 
+impl YearMonth {
+    /// The month `YYYY-MM` names, if `text` has exactly that shape and is in range.
+    fn parse(text: &str) -> Option<YearMonth> {
+        let [y0, y1, y2, y3, b'-', m0, m1] = *text.as_bytes() else {
+            return None;
+        };
+        let digits = [y0, y1, y2, y3, m0, m1];
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let n = |digit: u8| i32::from(digit - b'0');
+        let year = n(y0) * 1000 + n(y1) * 100 + n(y2) * 10 + n(y3);
+        let month = u32::from(m0 - b'0') * 10 + u32::from(m1 - b'0');
+        YearMonth::new(year, month)
+    }
+}
+
 impl TryFrom<String> for YearMonth {
     type Error = MonthError;
 
     fn try_from(text: String) -> Result<YearMonth, MonthError> {
-        let bytes = text.as_bytes();
-        let well_formed = bytes.len() == 7
-            && bytes[4] == b'-'
-            && bytes[..4].iter().chain(&bytes[5..]).all(u8::is_ascii_digit);
-        let parsed = well_formed
-            .then(|| {
-                Some((
-                    text[..4].parse::<i32>().ok()?,
-                    text[5..].parse::<u32>().ok()?,
-                ))
-            })
-            .flatten();
-        parsed
-            .and_then(|(year, month)| YearMonth::new(year, month))
-            .ok_or(MonthError(text))
+        YearMonth::parse(&text).ok_or(MonthError(text))
+    }
+}
+
+/// Reads the text in place: every sponsorship payment carries a month, and a replay reads a
+/// million of them. Accepts, refuses and words errors as the `String` form did (serde's
+/// "a string" for what is not text, [`MonthError`] for text that is no month).
+impl<'de> Deserialize<'de> for YearMonth {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<YearMonth, D::Error> {
+        deserializer.deserialize_string(MonthVisitor)
+    }
+}
+
+struct MonthVisitor;
+
+impl Visitor<'_> for MonthVisitor {
+    type Value = YearMonth;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a string")
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<YearMonth, E> {
+        YearMonth::parse(text).ok_or_else(|| E::custom(MonthError(text.to_owned())))
+    }
+
+    fn visit_bytes<E: de::Error>(self, bytes: &[u8]) -> Result<YearMonth, E> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.visit_str(text),
+            Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(bytes), &self)),
+        }
     }
 }
 
@@ -119,7 +153,7 @@ impl std::str::FromStr for YearMonth {
     type Err = MonthError;
 
     fn from_str(text: &str) -> Result<YearMonth, MonthError> {
-        YearMonth::try_from(text.to_owned())
+        YearMonth::parse(text).ok_or_else(|| MonthError(text.to_owned()))
     }
 }
 
@@ -143,5 +177,86 @@ mod tests {
         assert!("2023-1".parse::<YearMonth>().is_err());
         assert_eq!(month.months_through(month.plus(2).unwrap()), 3);
         assert_eq!(month.plus(2).unwrap().months_through(month), 0);
+    }
+
+    #[test]
+    fn months_are_read_strictly() {
+        for bad in [
+            "2023-13",
+            "2023-00",
+            "2023-1",
+            "2023-1x",
+            "2023-01 ",
+            " 2023-01",
+            "1899-12",
+            "9999-01",
+            "+202-01",
+            "2023/01",
+            "2023-011",
+            "",
+            "２０２３-01",
+        ] {
+            assert_eq!(bad.parse::<YearMonth>(), Err(MonthError(bad.to_owned())));
+        }
+        let read = |text: &str| text.parse::<YearMonth>().map(|m| (m.year(), m.month()));
+        assert_eq!(read("1900-01"), Ok((1900, 1)));
+        assert_eq!(read("9998-12"), Ok((9998, 12)));
+    }
+
+    /// The deserialiser as it was: through `String` and `TryFrom`.
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(try_from = "String")]
+    struct ThroughString(YearMonth);
+
+    impl TryFrom<String> for ThroughString {
+        type Error = MonthError;
+
+        fn try_from(text: String) -> Result<Self, MonthError> {
+            YearMonth::try_from(text).map(ThroughString)
+        }
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Ours {
+        month: YearMonth,
+        after: u8,
+    }
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    struct Before {
+        month: ThroughString,
+        after: u8,
+    }
+
+    /// Months arrive as fields of payloads and requests; there the messages, positions
+    /// included, are the same. (Alone at the top of a JSON text, the `String` form's message
+    /// had no position.)
+    #[test]
+    fn months_deserialize_as_through_a_string() {
+        for json in [
+            r#""2023-02""#,
+            r#""2023-13""#,
+            r#""2023-2""#,
+            r#""1899-12""#,
+            "202302",
+            "null",
+            "[]",
+            r#"{"a":1}"#,
+        ] {
+            let field = format!(r#"{{"month": {json}, "after": 1}}"#);
+            let ours = serde_json::from_str::<Ours>(&field)
+                .map(|o| o.month)
+                .map_err(|e| e.to_string());
+            let before = serde_json::from_str::<Before>(&field)
+                .map(|b| b.month.0)
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, before, "{field}");
+            let value: serde_json::Value = serde_json::from_str(json).unwrap();
+            let ours = YearMonth::deserialize(&value).map_err(|e| e.to_string());
+            let before = ThroughString::deserialize(&value)
+                .map(|t| t.0)
+                .map_err(|e| e.to_string());
+            assert_eq!(ours, before, "{json} as a value");
+        }
     }
 }

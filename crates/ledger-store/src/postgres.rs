@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::ConnectOptions as _;
 use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
 use uuid::Uuid;
@@ -208,14 +208,16 @@ impl StorageBackend for PostgresBackend {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
         );
-        sqlx::query_as::<_, RawEvent>(&sql)
+        let rows = sqlx::query(&sql)
             .bind(to_sql_int(after_position))
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
-            .await?
-            .into_iter()
-            .map(RawEvent::into_recorded)
-            .collect()
+            .await?;
+        let mut events = Vec::with_capacity(rows.len());
+        for row in &rows {
+            events.push(raw_event(row)?.into_recorded()?);
+        }
+        Ok(events)
     }
 
     async fn read_stream(
@@ -376,6 +378,25 @@ impl StorageBackend for PostgresBackend {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// A row selected as `EVENT_COLUMNS`, read by column index: `FromRow` finds each column by
+/// name, a hash lookup per column per row that was a tenth of a replay's reading.
+fn raw_event(row: &PgRow) -> Result<RawEvent, sqlx::Error> {
+    Ok(RawEvent {
+        position: row.try_get(0)?,
+        stream: row.try_get(1)?,
+        stream_version: row.try_get(2)?,
+        event_id: row.try_get(3)?,
+        kind: row.try_get(4)?,
+        schema_version: row.try_get(5)?,
+        occurred_on: row.try_get(6)?,
+        recorded_at: row.try_get(7)?,
+        recorded_by: row.try_get(8)?,
+        source_ref: row.try_get(9)?,
+        payload: row.try_get(10)?,
+        hash: row.try_get(11)?,
+    })
 }
 
 /// The stored request hash and result of an idempotency key, inside or outside a transaction.

@@ -32,6 +32,7 @@ pub struct UnitRegistered {
     /// Last day in force; `None` while still in force.
     pub valid_to: Option<NaiveDate>,
     /// The business date of the registration.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub registered_on: NaiveDate,
 }
 
@@ -47,5 +48,6 @@ pub struct UnitsMerged {
     /// Codes of the new units (more than one only for a split).
     pub new_codes: Vec<Id>,
     /// First day of the new units.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub effective_on: NaiveDate,
 }

@@ -40,6 +40,7 @@ pub struct HouseholdRegistered {
     /// Number of members.
     pub members: u16,
     /// The business date of the registration.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub registered_on: NaiveDate,
 }
 
@@ -54,6 +55,7 @@ pub struct HouseholdClassified {
     /// The status found.
     pub status: PovertyStatus,
     /// From when the status holds.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub effective_on: NaiveDate,
     /// The review decision it rests on.
     pub decision_ref: String,
@@ -69,6 +71,7 @@ pub struct HouseholdLeftNearPoverty {
     /// The standard under which it was near-poor.
     pub standard_id: Id,
     /// From when it is not poor.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub effective_on: NaiveDate,
     /// The decision it rests on.
     pub decision_ref: String,

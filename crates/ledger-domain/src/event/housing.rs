@@ -21,6 +21,7 @@ pub struct HousingFundsDisbursed {
     /// The amount.
     pub amount: Dong,
     /// The business date of the payment.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub disbursed_on: NaiveDate,
 }
 
@@ -41,6 +42,7 @@ pub struct DisbursementReversed {
     /// Why.
     pub reason: String,
     /// The business date of the reversal.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub reversed_on: NaiveDate,
 }
 
@@ -51,6 +53,7 @@ pub struct HousingWorksStarted {
     /// The support.
     pub support_id: Id,
     /// The day works started.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub started_on: NaiveDate,
 }
 
@@ -61,6 +64,7 @@ pub struct HouseBuilt {
     /// The support.
     pub support_id: Id,
     /// The day the house was finished.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub completed_on: NaiveDate,
 }
 
@@ -71,6 +75,7 @@ pub struct HouseRepaired {
     /// The support.
     pub support_id: Id,
     /// The day the repair was finished.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub completed_on: NaiveDate,
 }
 
@@ -81,12 +86,15 @@ pub struct CompletionDateCorrected {
     /// The support.
     pub support_id: Id,
     /// The correct completion date.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub completed_on: NaiveDate,
     /// The date being replaced.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub previous_completed_on: NaiveDate,
     /// Why.
     pub reason: String,
     /// The business date of the correction.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub corrected_on: NaiveDate,
 }
 
@@ -103,5 +111,6 @@ pub struct HousingSupportCancelled {
     /// Why.
     pub reason: String,
     /// The business date of the cancellation.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub cancelled_on: NaiveDate,
 }

@@ -15,6 +15,7 @@ pub struct JobsTargetSet {
     /// New jobs planned.
     pub target: u32,
     /// The business date of the decision.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub set_on: NaiveDate,
 }
 
@@ -31,5 +32,6 @@ pub struct JobsCreated {
     /// The month they were created in.
     pub month: YearMonth,
     /// The business date of the report.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub reported_on: NaiveDate,
 }

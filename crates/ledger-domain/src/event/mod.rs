@@ -6,6 +6,7 @@
 //! versions before decoding (there is only version 1 so far).
 
 mod codec;
+pub(crate) mod date;
 pub mod geography;
 pub mod household;
 pub mod housing;

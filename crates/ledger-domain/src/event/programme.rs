@@ -37,8 +37,10 @@ pub struct ProgrammeOpened {
     /// Planned number of beneficiaries (households, children, jobs).
     pub target: u32,
     /// The date by which the programme's works must be finished.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub deadline: NaiveDate,
     /// The business date of the opening.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub opened_on: NaiveDate,
 }
 
@@ -53,6 +55,7 @@ pub struct BudgetAllocated {
     /// The amount.
     pub amount: Dong,
     /// The business date of the allocation.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub allocated_on: NaiveDate,
 }
 
@@ -71,6 +74,7 @@ pub struct AllocationReversed {
     /// Why.
     pub reason: String,
     /// The business date of the reversal.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub reversed_on: NaiveDate,
 }
 
@@ -109,9 +113,11 @@ pub struct HousingSupportApproved {
     /// The total support; equals the sum of `funding`.
     pub amount: Dong,
     /// When the works are planned to be complete.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub planned_completion_on: NaiveDate,
     /// The split by funding source.
     pub funding: Vec<FundingPart>,
     /// The business date of the approval.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub approved_on: NaiveDate,
 }

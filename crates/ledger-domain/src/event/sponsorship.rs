@@ -15,12 +15,14 @@ pub struct ChildRegistered {
     /// Pseudonymous id.
     pub child_id: Id,
     /// The birth date: the obligation to 18 rests on it, so it stays in the log.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub birth_date: NaiveDate,
     /// Code of the unit valid on `registered_on`.
     pub unit_code: Id,
     /// Circumstance category, e.g. "orphan", "poor-household", "disability".
     pub circumstance: Id,
     /// The business date of the registration.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub registered_on: NaiveDate,
 }
 
@@ -52,6 +54,7 @@ pub struct SponsorRegistered {
     /// Its kind.
     pub sponsor_kind: SponsorKind,
     /// The business date of the registration.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub registered_on: NaiveDate,
 }
 
@@ -76,6 +79,7 @@ pub struct ChildSponsored {
     /// The last month owed, as computed from the birth date when the pledge was decided.
     pub last_month: YearMonth,
     /// The business date of the pledge.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub sponsored_on: NaiveDate,
 }
 
@@ -94,6 +98,7 @@ pub struct SponsorshipPaymentReceived {
     /// The number of consecutive months covered.
     pub months: u32,
     /// The business date of the payment.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub received_on: NaiveDate,
 }
 
@@ -112,6 +117,7 @@ pub struct SponsorshipPaymentReversed {
     /// Why.
     pub reason: String,
     /// The business date of the reversal.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub reversed_on: NaiveDate,
 }
 
@@ -128,6 +134,7 @@ pub struct SponsorshipTransferred {
     /// The first month of the new sponsor.
     pub from_month: YearMonth,
     /// The business date of the transfer.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub transferred_on: NaiveDate,
 }
 
@@ -142,5 +149,6 @@ pub struct SponsorshipEnded {
     /// Why.
     pub reason: String,
     /// The business date of the end.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub ended_on: NaiveDate,
 }

@@ -16,8 +16,10 @@ pub struct PovertyStandardRegistered {
     /// Human name.
     pub name: String,
     /// First day the standard applies.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub valid_from: NaiveDate,
     /// Last day the standard applies.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub valid_to: NaiveDate,
     /// Income line per person per month in rural areas.
     pub rural_income_line: Dong,
@@ -27,5 +29,6 @@ pub struct PovertyStandardRegistered {
     /// indicators; near-poor: < 3".
     pub indicator_rule: String,
     /// The business date of the registration.
+    #[serde(deserialize_with = "super::date::deserialize")]
     pub registered_on: NaiveDate,
 }

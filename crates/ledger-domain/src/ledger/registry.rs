@@ -2,21 +2,21 @@
 //! `u32` (no string clones per event) and iterate in registration order.
 
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
+use super::FastHashMap;
 use crate::id::Id;
 
 /// Entities of one type, by id and by index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Registry<T> {
-    index: HashMap<Id, u32>,
+    index: FastHashMap<Id, u32>,
     items: Vec<T>,
 }
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
         Registry {
-            index: HashMap::new(),
+            index: FastHashMap::default(),
             items: Vec::new(),
         }
     }
