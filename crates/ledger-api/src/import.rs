@@ -3,6 +3,7 @@
 //! batch lands whole or not at all, and a bad line names its number and reason. Event ids
 //! derive from each line's key and content, so importing the same file again appends nothing.
 
+use std::collections::HashSet;
 use std::io::BufRead;
 
 use chrono::Utc;
@@ -102,7 +103,8 @@ pub async fn import_alone(
 
 /// Decides each batch against `working`, a private copy of the ledger that runs ahead of the
 /// log: the batch's events are applied to it as they are decided, so the next batch needs no
-/// copy and nothing is read back after an append.
+/// copy and nothing is read back after an append. While one batch is being written, the next
+/// is parsed and decided ([`overlap`]): the store's writer and the domain work side by side.
 async fn import_into_copy(
     store: &EventStore,
     mut working: Folded,
@@ -114,6 +116,7 @@ async fn import_into_copy(
     let batch_lines = batch_lines.max(1);
     let mut report = ImportReport::default();
     let mut batch: Vec<Parsed> = Vec::with_capacity(batch_lines);
+    let mut flight: Option<Flight> = None;
     let mut bytes = 0u64;
     for (index, text) in input.lines().enumerate() {
         let text = text?;
@@ -121,19 +124,183 @@ async fn import_into_copy(
         if text.trim().is_empty() {
             continue;
         }
-        batch.push(parse(index as u64 + 1, &text)?);
+        let parsed = parse(index as u64 + 1, &text);
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                // The batches before the bad line's stay committed, as if written one by one.
+                land(store, &mut working, flight, recorded_by, &mut report).await?;
+                return Err(error);
+            }
+        };
+        batch.push(parsed);
         if batch.len() == batch_lines {
             let full = std::mem::take(&mut batch);
-            import_batch(store, &mut working, full, recorded_by, &mut report).await?;
+            flight =
+                Some(overlap(store, &mut working, flight, full, recorded_by, &mut report).await?);
             progress(report.lines, bytes);
         }
     }
     if !batch.is_empty() {
-        import_batch(store, &mut working, batch, recorded_by, &mut report).await?;
+        flight = Some(overlap(store, &mut working, flight, batch, recorded_by, &mut report).await?);
     }
+    land(store, &mut working, flight, recorded_by, &mut report).await?;
     progress(report.lines, bytes);
     report.position = store.head().await?.position;
     Ok(report)
+}
+
+/// A batch decided and handed to the store, not yet known to have landed.
+struct Flight {
+    lines: Vec<Parsed>,
+    decided: Decided,
+}
+
+/// One batch's append and what it counts for once it lands.
+struct Decided {
+    request: AppendRequest,
+    counts: Counts,
+}
+
+#[derive(Clone, Copy)]
+struct Counts {
+    /// The position the copy gave the batch's first event.
+    first: u64,
+    events: u64,
+    lines: u64,
+    /// Lines not recorded before.
+    fresh: u64,
+}
+
+/// Decides `batch` against `working`, skipping lines recorded earlier or in `in_flight`.
+async fn decide_batch(
+    store: &EventStore,
+    working: &mut Folded,
+    batch: &[Parsed],
+    in_flight: &HashSet<Uuid>,
+    recorded_by: &str,
+) -> Result<Decided, ImportError> {
+    let ids: Vec<Uuid> = batch.iter().map(|p| p.first_event_id).collect();
+    let known = store.known_event_ids(&ids).await?;
+    let fresh: Vec<&Parsed> = batch
+        .iter()
+        .filter(|p| !known.contains(&p.first_event_id) && !in_flight.contains(&p.first_event_id))
+        .collect();
+    working.catch_up(store).await?;
+    let first = working.position + 1;
+    let request = if fresh.is_empty() {
+        AppendRequest::default()
+    } else {
+        plan_batch(working, &fresh, recorded_by)?
+    };
+    Ok(Decided {
+        counts: Counts {
+            first,
+            events: request.event_count() as u64,
+            lines: batch.len() as u64,
+            fresh: fresh.len() as u64,
+        },
+        request,
+    })
+}
+
+/// Writes the batch in flight while deciding `next`; returns `next` in flight. If the written
+/// batch did not land where the copy expected (another writer appended), `next` is decided
+/// again against the log; if it met a conflict, it is retried alone first.
+async fn overlap(
+    store: &EventStore,
+    working: &mut Folded,
+    flight: Option<Flight>,
+    next: Vec<Parsed>,
+    recorded_by: &str,
+    report: &mut ImportReport,
+) -> Result<Flight, ImportError> {
+    let Some(Flight { lines, decided }) = flight else {
+        let decided = decide_batch(store, working, &next, &HashSet::new(), recorded_by).await?;
+        return Ok(Flight {
+            lines: next,
+            decided,
+        });
+    };
+    let in_flight: HashSet<Uuid> = lines.iter().map(|p| p.first_event_id).collect();
+    let Decided { request, counts } = decided;
+    let write = async {
+        match counts.events {
+            0 => Ok(None),
+            _ => store.append(request).await.map(Some),
+        }
+    };
+    let (written, next_decided) = tokio::join!(
+        write,
+        decide_batch(store, working, &next, &in_flight, recorded_by)
+    );
+    let copy_still_valid =
+        settle(store, working, lines, written, counts, recorded_by, report).await?;
+    let decided = match next_decided {
+        Ok(decided) if copy_still_valid => decided,
+        Err(error) if copy_still_valid => return Err(error),
+        _ => decide_batch(store, working, &next, &HashSet::new(), recorded_by).await?,
+    };
+    Ok(Flight {
+        lines: next,
+        decided,
+    })
+}
+
+/// Writes the last batch in flight, if any.
+async fn land(
+    store: &EventStore,
+    working: &mut Folded,
+    flight: Option<Flight>,
+    recorded_by: &str,
+    report: &mut ImportReport,
+) -> Result<(), ImportError> {
+    let Some(Flight { lines, decided }) = flight else {
+        return Ok(());
+    };
+    let Decided { request, counts } = decided;
+    let written = match counts.events {
+        0 => Ok(None),
+        _ => store.append(request).await.map(Some),
+    };
+    settle(store, working, lines, written, counts, recorded_by, report).await?;
+    Ok(())
+}
+
+/// Counts a written batch, or retries it alone after a conflict. Returns whether `working`
+/// still matches the log (false when it had to be reset).
+async fn settle(
+    store: &EventStore,
+    working: &mut Folded,
+    lines: Vec<Parsed>,
+    written: Result<Option<Appended>, AppendError>,
+    counts: Counts,
+    recorded_by: &str,
+    report: &mut ImportReport,
+) -> Result<bool, ImportError> {
+    match written {
+        Ok(appended) => {
+            report.lines += counts.lines;
+            report.already_imported += counts.lines - counts.fresh;
+            report.imported += counts.fresh;
+            report.events += counts.events;
+            let as_planned = appended
+                .as_ref()
+                .is_none_or(|appended| landed_as_planned(appended, counts.first, counts.events));
+            if !as_planned {
+                // Another writer appended in between: the copy's positions are wrong.
+                *working = Folded::default();
+            }
+            Ok(as_planned)
+        }
+        // Another writer moved a stream this batch touches: refold and decide again.
+        Err(AppendError::Conflict { .. }) => {
+            *working = Folded::default();
+            import_batch(store, working, lines, recorded_by, report).await?;
+            Ok(false)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn parse(number: u64, text: &str) -> Result<Parsed, ImportError> {
