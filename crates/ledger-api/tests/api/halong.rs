@@ -90,6 +90,25 @@ pub async fn the_halong_fixture_reproduces_the_published_figures_over_http(app: 
     assert_eq!(app.store.head().await.unwrap(), head);
 }
 
+/// The importer decides a batch while the one before it is being written: a line repeated
+/// from the batch in flight is already imported, as it would be had that batch landed first.
+pub async fn a_line_repeated_from_the_batch_being_written_counts_as_already_imported(app: TestApp) {
+    let fixture = fixture();
+    let lines: Vec<&str> = fixture.lines().collect();
+    let mut text = lines.join("\n");
+    for repeated in &lines[990..1000] {
+        text.push('\n');
+        text.push_str(repeated);
+    }
+    let report = load(&app, &text).await.unwrap();
+    assert_eq!(report.lines, lines.len() as u64 + 10);
+    assert_eq!(report.imported, lines.len() as u64);
+    assert_eq!(report.already_imported, 10);
+    let head = app.store.head().await.unwrap();
+    assert_eq!(head.position, report.events);
+    assert_eq!(report.position, head.position);
+}
+
 pub async fn a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended(app: TestApp) {
     let mut lines: Vec<String> = fixture().lines().map(str::to_owned).collect();
     let bad_line = 1_500;
