@@ -41,7 +41,7 @@ impl LiveView {
     /// The view of the whole log: the newest usable snapshot, caught up with what follows it.
     pub async fn start(store: &EventStore) -> Result<LiveView, StoreError> {
         let head = store.head().await?.position;
-        let view = match snapshot::load(store, head, None).await {
+        let view = match snapshot::load(store, head, None, None).await {
             Some(folded) => {
                 tracing::info!(
                     position = folded.position,
@@ -238,11 +238,9 @@ pub async fn replay_at_with_progress(
     // Transaction time and positions bound a prefix of the log (recorded_at never decreases
     // along positions), so a snapshot of a prefix within both bounds is exactly the replay of
     // that prefix. Valid time is no prefix (a late event may have occurred before `as_of`), so
-    // with `as_of` the replay starts from position 1.
-    let start = match as_of {
-        None => snapshot::load(store, upto, known_at).await,
-        Some(_) => None,
-    };
+    // with `as_of` a snapshot serves only if nothing in it occurred after that date: then the
+    // valid-time filter would have kept all of it. Otherwise the replay starts from position 1.
+    let start = snapshot::load(store, upto, known_at, as_of).await;
     let (mut ledger, from) = match start {
         Some(folded) => (folded.ledger, folded.position + 1),
         None => (Ledger::default(), 1),

@@ -159,6 +159,8 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
     let summary = "/api/v1/budgets/summary";
     let historical = [
         ("as_of", format!("{summary}?as_of={year}-06-30")),
+        // After every business date in the log: the live view answers.
+        ("as_of_today", format!("{summary}?as_of={today}")),
         ("known_at_mid_log", format!("{summary}?known_at={middle}")),
         ("known_at_head", format!("{summary}?known_at={latest}")),
         (

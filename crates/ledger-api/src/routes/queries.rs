@@ -20,6 +20,8 @@ use crate::auth::{scope, Access, Authorized, Caller, Scope};
 use crate::extract::ApiQuery;
 use crate::problem::ApiError;
 use crate::state::AppState;
+use crate::view::Folded;
+use tokio::sync::RwLockReadGuard;
 
 /// The two time axes and the inspector's position.
 #[derive(Deserialize, IntoParams, Default)]
@@ -97,36 +99,68 @@ async fn cached<T>(
     let on = time.as_of.unwrap_or_else(today);
     // The date is part of the request: without `as_of` it is today's, which moves at midnight.
     let request = format!("{on} {}", uri.0);
-    let historical = time.as_of.is_some() || time.known_at.is_some() || time.at_position.is_some();
-    let body = if historical {
-        let head = state.store.head().await?.position;
-        let upto = time.at_position.map_or(head, |p| p.min(head));
-        match state.answers.historical(&request, upto) {
-            Some(body) => body,
-            None => {
-                let (ledger, upto) =
-                    crate::view::replay_at(&state.store, time.as_of, time.known_at, Some(upto))
-                        .await?;
-                let body = render(query(&ledger, on), on, upto)?;
-                state.answers.keep_historical(request, upto, body.clone());
-                body
+    let source = match live_view_covers(state, &time).await? {
+        Some(folded) => match state.answers.live(&request, folded.position) {
+            Some(body) => return Ok(json_response(body)),
+            None => Source::Live(folded),
+        },
+        None => {
+            let head = state.store.head().await?.position;
+            let upto = time.at_position.map_or(head, |p| p.min(head));
+            if let Some(body) = state.answers.historical(&request, upto) {
+                return Ok(json_response(body));
             }
-        }
-    } else {
-        state.view.catch_up(&state.store).await?;
-        let folded = state.view.read().await;
-        let position = folded.position;
-        match state.answers.live(&request, position) {
-            Some(body) => body,
-            None => {
-                let body = render(query(&folded.ledger, on), on, position)?;
-                drop(folded);
-                state.answers.keep_live(request, position, body.clone());
-                body
-            }
+            let (ledger, upto) =
+                crate::view::replay_at(&state.store, time.as_of, time.known_at, Some(upto)).await?;
+            Source::Replayed(Box::new(ledger), upto)
         }
     };
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    let (ledger, position) = match &source {
+        Source::Live(folded) => (&folded.ledger, folded.position),
+        Source::Replayed(ledger, upto) => (&**ledger, *upto),
+    };
+    let body = render(query(ledger, on), on, position)?;
+    match source {
+        Source::Live(folded) => {
+            drop(folded);
+            state.answers.keep_live(request, position, body.clone());
+        }
+        Source::Replayed(..) => state
+            .answers
+            .keep_historical(request, position, body.clone()),
+    }
+    Ok(json_response(body))
+}
+
+/// The ledger an answer is computed from.
+enum Source<'a> {
+    Live(RwLockReadGuard<'a, Folded>),
+    Replayed(Box<Ledger>, u64),
+}
+
+/// The live view, caught up, when it is the ledger the request asks for: no `known_at` or
+/// `at_position`, and no `as_of` or one on or after every business date in the log (the
+/// valid-time filter then keeps every event; dashboards pass today's date explicitly).
+async fn live_view_covers<'a>(
+    state: &'a AppState,
+    time: &TimeParams,
+) -> Result<Option<RwLockReadGuard<'a, Folded>>, ApiError> {
+    if time.known_at.is_some() || time.at_position.is_some() {
+        return Ok(None);
+    }
+    state.view.catch_up(&state.store).await?;
+    let folded = state.view.read().await;
+    let whole_log = time.as_of.is_none_or(|as_of| {
+        folded
+            .ledger
+            .latest_occurred_on()
+            .is_none_or(|latest| latest <= as_of)
+    });
+    Ok(whole_log.then_some(folded))
+}
+
+fn json_response(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 /// Runs `query` against the ledger at the requested point in time; returns its result, the

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::{Ledger, SNAPSHOT_FORMAT};
 use ledger_store::limits::SNAPSHOTS_KEPT;
 use ledger_store::{EventStore, StoreError};
@@ -50,6 +50,12 @@ pub fn decode(body: &[u8]) -> Result<Ledger, postcard::Error> {
     postcard::from_bytes(body)
 }
 
+/// The ledger's latest business date read from the first bytes of a body (the field comes
+/// first in `Ledger`), without decoding the rest.
+pub fn latest_occurred_on(body: &[u8]) -> Result<Option<NaiveDate>, postcard::Error> {
+    postcard::take_from_bytes::<Option<NaiveDate>>(body).map(|(date, _)| date)
+}
+
 /// Writes `folded` as a snapshot of the current format, bound to the hash of the event at its
 /// position, then prunes all but the newest few. `None` for an empty log. The encoding runs on
 /// a blocking thread so the runtime's workers keep serving.
@@ -79,12 +85,14 @@ pub async fn write(store: &EventStore, folded: Folded) -> Result<Option<Written>
 }
 
 /// The newest usable snapshot at or before `at_or_before` whose event was recorded by
-/// `known_at` (any time when `None`), or `None` to replay from the start. Unusable ones are
-/// logged and passed over for older ones; an error reading them is logged, not returned.
+/// `known_at` (any time when `None`) and, with `as_of`, holding no event that occurred after
+/// it; or `None` to replay from the start. Unusable ones are logged and passed over for older
+/// ones; an error reading them is logged, not returned.
 pub async fn load(
     store: &EventStore,
     at_or_before: u64,
     known_at: Option<DateTime<Utc>>,
+    as_of: Option<NaiveDate>,
 ) -> Option<Folded> {
     let mut bound = at_or_before;
     while bound > 0 {
@@ -99,6 +107,14 @@ pub async fn load(
             }
         };
         let position = candidate.position;
+        let occurred_too_late = as_of.is_some_and(|as_of| {
+            latest_occurred_on(&candidate.body).map_or(true, |latest| latest > Some(as_of))
+        });
+        if occurred_too_late {
+            // Not a prefix of the `as_of` replay: something in it occurred after that date.
+            bound = position - 1;
+            continue;
+        }
         if candidate.matches_log() {
             match usable(candidate.body, position).await {
                 Ok(ledger) => return Some(Folded { ledger, position }),

@@ -194,16 +194,50 @@ pub async fn historical_answers_from_a_snapshot_equal_a_full_replay(app: TestApp
         got == Ledger::default(),
         "at_position starts from the snapshot"
     );
-    // With a business date the replay starts from position 1, so the plant does not matter.
-    let as_of = chrono::NaiveDate::from_ymd_opt(2023, 12, 31).unwrap();
-    let (got, _) = replay_at(store, Some(as_of), None, Some(at)).await.unwrap();
-    let want = ledger_domain::replay(
-        events.iter().filter(|e| e.position <= at),
-        Some(as_of),
+    // With a business date, a snapshot holding an event that occurred after it is passed
+    // over: plant the true prefix ledger and ask as of the day before its latest date.
+    let prefix = ledger_domain::replay(events.iter().filter(|e| e.position <= at), None, None);
+    let latest = prefix.latest_occurred_on().unwrap();
+    let body = snapshot::encode(&prefix).unwrap();
+    assert_eq!(snapshot::latest_occurred_on(&body).unwrap(), Some(latest));
+    store
+        .save_snapshot(at, &hash, SNAPSHOT_FORMAT, &body)
+        .await
+        .unwrap();
+    let before_latest = latest.pred_opt().unwrap();
+    let (got, _) = replay_at(store, Some(before_latest), None, None)
+        .await
+        .unwrap();
+    let want = ledger_domain::replay(&events, Some(before_latest), None);
+    assert!(
+        got == want,
+        "as_of before the snapshot's latest date replays from 1"
+    );
+    assert!(want != ledger_domain::replay(&events, None, None));
+
+    // One whose every event occurred by then is where the replay starts: plant a ledger of
+    // the first event alone, and the answer is it plus what follows the snapshot.
+    let first_only = ledger_domain::replay(events.iter().take(1), None, None);
+    store
+        .save_snapshot(
+            at,
+            &hash,
+            SNAPSHOT_FORMAT,
+            &snapshot::encode(&first_only).unwrap(),
+        )
+        .await
+        .unwrap();
+    let last_date = events.iter().map(|e| e.occurred_on).max().unwrap();
+    let (got, _) = replay_at(store, Some(last_date), None, None).await.unwrap();
+    let spliced = ledger_domain::replay(
+        events.iter().filter(|e| e.position == 1 || e.position > at),
+        None,
         None,
     );
-    assert!(got == want, "as_of replays the whole log");
-    assert!(got != Ledger::default());
+    assert!(
+        got == spliced,
+        "as_of after every date starts from the snapshot"
+    );
 }
 
 pub async fn the_ledger_round_trips_through_its_snapshot_form(app: TestApp) {

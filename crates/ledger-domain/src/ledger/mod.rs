@@ -66,12 +66,17 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 3;
+pub const SNAPSHOT_FORMAT: u32 = 4;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Ledger {
+    /// The latest `occurred_on` of any event folded in. First among the fields on purpose:
+    /// postcard keeps field order, so a snapshot body starts with it and an `as_of` replay can
+    /// tell from a body's first bytes whether the snapshot holds anything that occurred after
+    /// its date ([`Ledger::latest_occurred_on`]).
+    pub(crate) latest_occurred_on: Option<NaiveDate>,
     pub(crate) streams: FastHashMap<String, u64>,
     pub(crate) last_position: u64,
     pub(crate) ignored_events: u64,
@@ -100,6 +105,13 @@ impl Ledger {
     }
 
     /// The position of the last applied event (0 if none).
+    /// The latest business date of any event folded in. A ledger folded over a prefix of the
+    /// log whose events all occurred on or before a date D is also that prefix replayed `as_of`
+    /// D: the valid-time filter keeps every event.
+    pub fn latest_occurred_on(&self) -> Option<NaiveDate> {
+        self.latest_occurred_on
+    }
+
     pub fn last_position(&self) -> u64 {
         self.last_position
     }
@@ -119,6 +131,7 @@ impl Ledger {
             }
         }
         self.last_position = self.last_position.max(recorded.position);
+        self.latest_occurred_on = self.latest_occurred_on.max(Some(recorded.occurred_on));
         let applied = self.apply_event(&recorded.event, recorded.event_id);
         if !applied {
             self.ignored_events += 1;
