@@ -175,18 +175,12 @@ pub async fn at_time<T>(
         caller.require(Access::Inspect)?;
     }
     let on = time.as_of.unwrap_or_else(today);
-    let historical = time.as_of.is_some() || time.known_at.is_some() || time.at_position.is_some();
-    let (data, position) = if historical {
-        let (ledger, upto) =
-            crate::view::replay_at(&state.store, time.as_of, time.known_at, time.at_position)
-                .await?;
-        (query(&ledger, on), upto)
-    } else {
-        state.view.catch_up(&state.store).await?;
-        let folded = state.view.read().await;
-        (query(&folded.ledger, on), folded.position)
-    };
-    Ok((data, on, position))
+    if let Some(folded) = live_view_covers(state, &time).await? {
+        return Ok((query(&folded.ledger, on), on, folded.position));
+    }
+    let (ledger, upto) =
+        crate::view::replay_at(&state.store, time.as_of, time.known_at, time.at_position).await?;
+    Ok((query(&ledger, on), on, upto))
 }
 
 /// How to group by commune/ward.
