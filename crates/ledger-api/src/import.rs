@@ -186,12 +186,13 @@ async fn decide_batch(
         .iter()
         .filter(|p| !known.contains(&p.first_event_id) && !in_flight.contains(&p.first_event_id))
         .collect();
-    working.catch_up(store).await?;
-    let first = working.position + 1;
-    let request = if fresh.is_empty() {
-        AppendRequest::default()
+    // Folding the log is only worth it when a line is new (`import_alone` starts empty).
+    let (first, request) = if fresh.is_empty() {
+        (working.position + 1, AppendRequest::default())
     } else {
-        plan_batch(working, &fresh, recorded_by)?
+        working.catch_up(store).await?;
+        let first = working.position + 1;
+        (first, plan_batch(working, &fresh, recorded_by)?)
     };
     Ok(Decided {
         counts: Counts {
@@ -224,14 +225,8 @@ async fn overlap(
     };
     let in_flight: HashSet<Uuid> = lines.iter().map(|p| p.first_event_id).collect();
     let Decided { request, counts } = decided;
-    let write = async {
-        match counts.events {
-            0 => Ok(None),
-            _ => store.append(request).await.map(Some),
-        }
-    };
     let (written, next_decided) = tokio::join!(
-        write,
+        write(store, request, counts),
         decide_batch(store, working, &next, &in_flight, recorded_by)
     );
     let copy_still_valid =
@@ -259,12 +254,42 @@ async fn land(
         return Ok(());
     };
     let Decided { request, counts } = decided;
-    let written = match counts.events {
-        0 => Ok(None),
-        _ => store.append(request).await.map(Some),
-    };
+    let written = write(store, request, counts).await;
     settle(store, working, lines, written, counts, recorded_by, report).await?;
     Ok(())
+}
+
+/// Appends a decided batch; nothing for a batch whose lines were all recorded before.
+async fn write(
+    store: &EventStore,
+    request: AppendRequest,
+    counts: Counts,
+) -> Result<Option<Appended>, AppendError> {
+    match counts.events {
+        0 => Ok(None),
+        _ => store.append(request).await.map(Some),
+    }
+}
+
+/// Counts a batch that landed; returns whether it landed where `working` placed it, and
+/// resets `working` if not (another writer appended in between).
+fn landed(
+    working: &mut Folded,
+    appended: Option<Appended>,
+    counts: Counts,
+    report: &mut ImportReport,
+) -> bool {
+    report.lines += counts.lines;
+    report.already_imported += counts.lines - counts.fresh;
+    report.imported += counts.fresh;
+    report.events += counts.events;
+    let as_planned = appended
+        .as_ref()
+        .is_none_or(|appended| landed_as_planned(appended, counts.first, counts.events));
+    if !as_planned {
+        *working = Folded::default();
+    }
+    as_planned
 }
 
 /// Counts a written batch, or retries it alone after a conflict. Returns whether `working`
@@ -279,27 +304,13 @@ async fn settle(
     report: &mut ImportReport,
 ) -> Result<bool, ImportError> {
     match written {
-        Ok(appended) => {
-            report.lines += counts.lines;
-            report.already_imported += counts.lines - counts.fresh;
-            report.imported += counts.fresh;
-            report.events += counts.events;
-            let as_planned = appended
-                .as_ref()
-                .is_none_or(|appended| landed_as_planned(appended, counts.first, counts.events));
-            if !as_planned {
-                // Another writer appended in between: the copy's positions are wrong.
-                *working = Folded::default();
-            }
-            Ok(as_planned)
-        }
         // Another writer moved a stream this batch touches: refold and decide again.
         Err(AppendError::Conflict { .. }) => {
             *working = Folded::default();
-            import_batch(store, working, lines, recorded_by, report).await?;
+            import_batch(store, working, &lines, recorded_by, report).await?;
             Ok(false)
         }
-        Err(other) => Err(other.into()),
+        written => Ok(landed(working, written?, counts, report)),
     }
 }
 
@@ -321,42 +332,23 @@ fn parse(number: u64, text: &str) -> Result<Parsed, ImportError> {
     })
 }
 
+/// Decides and appends `batch` alone, deciding again after each conflict.
 async fn import_batch(
     store: &EventStore,
     working: &mut Folded,
-    batch: Vec<Parsed>,
+    batch: &[Parsed],
     recorded_by: &str,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
-    report.lines += batch.len() as u64;
-    let ids: Vec<Uuid> = batch.iter().map(|p| p.first_event_id).collect();
-    let known = store.known_event_ids(&ids).await?;
-    let fresh: Vec<&Parsed> = batch
-        .iter()
-        .filter(|p| !known.contains(&p.first_event_id))
-        .collect();
-    report.already_imported += (batch.len() - fresh.len()) as u64;
-    if fresh.is_empty() {
-        return Ok(());
-    }
     loop {
-        working.catch_up(store).await?;
-        let first = working.position + 1;
-        let request = plan_batch(working, &fresh, recorded_by)?;
-        let events = request.event_count() as u64;
-        match store.append(request).await {
-            Ok(appended) => {
-                if !landed_as_planned(&appended, first, events) {
-                    // Another writer appended in between: the copy's positions are wrong.
-                    *working = Folded::default();
-                }
-                report.imported += fresh.len() as u64;
-                report.events += events;
+        let Decided { request, counts } =
+            decide_batch(store, working, batch, &HashSet::new(), recorded_by).await?;
+        match write(store, request, counts).await {
+            Err(AppendError::Conflict { .. }) => *working = Folded::default(),
+            written => {
+                landed(working, written?, counts, report);
                 return Ok(());
             }
-            // Another writer moved a stream this batch touches: refold and decide again.
-            Err(AppendError::Conflict { .. }) => *working = Folded::default(),
-            Err(other) => return Err(other.into()),
         }
     }
 }
