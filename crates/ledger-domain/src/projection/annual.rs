@@ -78,7 +78,7 @@ use serde::Serialize;
 
 use super::jobs::percent_of_plan;
 use super::poverty::StandardCount;
-use super::sponsorship::ObligationSum;
+use super::sponsorship::{ObligationSum, Seen};
 use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
 use crate::ledger::{Ledger, Programme, Sponsorship};
@@ -475,7 +475,7 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
     let Some(window) = period.window else {
         return report;
     };
-    let mut sponsors = vec![false; ledger.sponsors().len()];
+    let mut sponsors = Seen::new(ledger.sponsors().len());
     // Every active sponsorship's (child, schedule, monthly amount), grouped by child below:
     // one vector sorted once, rather than a map of vectors built per request.
     let mut pledges: Vec<(u32, Schedule, Dong)> = Vec::new();
@@ -488,14 +488,9 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         report.sponsorships += 1;
         report.until_18 += u64::from(found.fixed_months.is_none());
         // Active means owing a month of the window, so a sole sponsor owes one of them.
-        let mut owing = |sponsor: u32| {
-            if let Some(seen) = sponsors.get_mut(sponsor as usize) {
-                *seen = true;
-            }
-        };
         match found.sole_sponsor {
-            Some(sponsor) => owing(sponsor),
-            None => sponsors_owing(found, schedule, window).for_each(owing),
+            Some(sponsor) => sponsors.mark(sponsor),
+            None => sponsors_owing(found, schedule, window).for_each(|s| sponsors.mark(s)),
         }
         pledges.push((found.child, schedule, found.monthly_amount));
         if schedule.contains(window.last) {
@@ -541,7 +536,7 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         })
         .collect();
     report.children = per_child.len() as u64;
-    report.sponsors = sponsors.iter().filter(|seen| **seen).count() as u64;
+    report.sponsors = sponsors.count();
     report.monthly_amount_per_child_min = per_child.iter().min().copied();
     report.monthly_amount_per_child_max = per_child.iter().max().copied();
     if report.monthly_amount_per_child_min == report.monthly_amount_per_child_max {

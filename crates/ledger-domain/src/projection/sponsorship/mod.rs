@@ -146,6 +146,27 @@ impl ObligationSum {
     }
 }
 
+/// Distinct indexes (children, sponsors) seen among many sponsorships: a flat vector, because
+/// the totals and the annual report visit every sponsorship per request and tree sets made
+/// them the costliest dashboard queries.
+pub(crate) struct Seen(Vec<bool>);
+
+impl Seen {
+    pub(crate) fn new(len: usize) -> Seen {
+        Seen(vec![false; len])
+    }
+
+    pub(crate) fn mark(&mut self, index: u32) {
+        if let Some(slot) = self.0.get_mut(index as usize) {
+            *slot = true;
+        }
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.0.iter().filter(|seen| **seen).count() as u64
+    }
+}
+
 /// Paid (not reversed) for the months in `part`, or all months if `None`.
 pub fn paid_in(sponsorship: &Sponsorship, part: Option<&Schedule>) -> Dong {
     let Some(part) = part else {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
-use super::{monthly_in, Obligation, ObligationSum};
+use super::{monthly_in, Obligation, ObligationSum, Seen};
 use crate::id::Id;
 use crate::ledger::{Ledger, Sponsorship};
 use crate::money::Dong;
@@ -77,26 +77,6 @@ fn unpaid_by_year(sponsorship: &Sponsorship) -> impl Iterator<Item = (i32, u32)>
             .saturating_sub(paid_months_in_year(sponsorship, year));
         (unpaid > 0).then_some((year, unpaid))
     })
-}
-
-/// Marks of indexes already counted; a flat vector because the totals visit every
-/// sponsorship on each request and tree sets made them the costliest dashboard query.
-struct Seen(Vec<bool>);
-
-impl Seen {
-    fn new(len: usize) -> Seen {
-        Seen(vec![false; len])
-    }
-
-    fn mark(&mut self, index: u32) {
-        if let Some(slot) = self.0.get_mut(index as usize) {
-            *slot = true;
-        }
-    }
-
-    fn count(&self) -> u64 {
-        self.0.iter().filter(|seen| **seen).count() as u64
-    }
 }
 
 /// Unpaid installments and their amount (whole dong) per year, in a vector from the
