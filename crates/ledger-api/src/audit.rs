@@ -14,7 +14,7 @@ pub async fn trail(store: &EventStore, stream: &str) -> Result<Option<AuditTrail
     };
     let mut events = std::pin::pin!(store.read_all(1));
     while let Some(stored) = events.try_next().await? {
-        if let Some(e) = decode(&stored) {
+        if let Some(e) = decode(stored) {
             trail.apply(&e);
         }
     }

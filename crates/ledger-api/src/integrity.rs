@@ -38,7 +38,7 @@ pub async fn check_projections(store: &EventStore) -> Result<ProjectionReport, S
         if stored.position > position {
             break;
         }
-        match decode(&stored) {
+        match decode(stored) {
             Some(e) => {
                 integrity.observe(&ledger, &e);
                 ledger.apply(&e);

@@ -163,28 +163,13 @@ fn decode_page(
     page: Vec<ledger_store::RecordedEvent>,
 ) -> (Vec<ledger_domain::RecordedEvent>, Option<u64>) {
     let last = page.last().map(|e| e.position);
-    (page.into_iter().filter_map(decode_owned).collect(), last)
+    (page.into_iter().filter_map(decode).collect(), last)
 }
 
 /// A stored event as the domain sees it; `None` (logged) for an event the domain does not
-/// know, so one foreign event cannot stop the projections.
-pub fn decode(e: &ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
-    let event = decode_event(e)?;
-    Some(ledger_domain::RecordedEvent {
-        position: e.position,
-        stream: e.stream.clone(),
-        stream_version: e.stream_version,
-        event_id: e.event_id,
-        occurred_on: e.occurred_on,
-        recorded_at: e.recorded_at,
-        recorded_by: e.recorded_by.clone(),
-        source_ref: e.source_ref.clone(),
-        event,
-    })
-}
-
-/// [`decode`] of an event the caller is done with: its strings move instead of being copied.
-fn decode_owned(e: ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
+/// know, so one foreign event cannot stop the projections. Takes the event so its strings
+/// move instead of being copied.
+pub fn decode(e: ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
     let event = decode_event(&e)?;
     Some(ledger_domain::RecordedEvent {
         position: e.position,
@@ -321,7 +306,7 @@ fn decoded_pages(store: &EventStore, from: u64, upto: u64) -> PipeReceiver<Decod
                 Ok(page) => DecodedPage {
                     events: page
                         .into_iter()
-                        .map(|stored| (stored.position, decode_owned(stored)))
+                        .map(|stored| (stored.position, decode(stored)))
                         .collect(),
                     error: None,
                 },
