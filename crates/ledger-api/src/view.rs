@@ -196,8 +196,9 @@ fn decode_event(e: &ledger_store::RecordedEvent) -> Option<Event> {
 }
 
 /// The ledger as of a business date, as known at an instant, up to a position: a replay of
-/// the log with both time axes applied, from the newest usable snapshot within the bounds when
-/// there is no `as_of`. Returns it with the last position considered.
+/// the log with both time axes applied, from the newest usable snapshot within the bounds
+/// (with `as_of`, one holding nothing that occurred after it). Returns it with the last
+/// position considered.
 pub async fn replay_at(
     store: &EventStore,
     as_of: Option<NaiveDate>,
