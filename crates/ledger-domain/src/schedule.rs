@@ -26,6 +26,29 @@ pub fn last_month_before_18(birth: NaiveDate) -> Option<YearMonth> {
     YearMonth::of(turns_18_on(birth)?.pred_opt()?)
 }
 
+/// The last month whose installment is due by a date (due on the 1st), worked out once for a
+/// query that applies it to every schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueThrough {
+    /// Months up to and including this one.
+    Month(YearMonth),
+    /// A date after the last representable month: every month.
+    Everything,
+    /// A date before the first representable month: none.
+    Nothing,
+}
+
+impl DueThrough {
+    /// The months due by `on`.
+    pub fn of(on: NaiveDate) -> DueThrough {
+        match YearMonth::of(on) {
+            Some(current) => DueThrough::Month(current),
+            None if on.year() > crate::month::YEAR_MAX => DueThrough::Everything,
+            None => DueThrough::Nothing,
+        }
+    }
+}
+
 /// An inclusive range of installment months.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Schedule {
@@ -70,10 +93,15 @@ impl Schedule {
 
     /// The months whose installment is due on or before `on` (due on the 1st).
     pub fn months_due_by(&self, on: NaiveDate) -> u32 {
-        match YearMonth::of(on) {
-            Some(current) => self.first.months_through(current.min(self.last)),
-            None if on.year() > crate::month::YEAR_MAX => self.months(),
-            None => 0,
+        self.months_due(DueThrough::of(on))
+    }
+
+    /// The months whose installment is due by the date `through` was made from.
+    pub fn months_due(&self, through: DueThrough) -> u32 {
+        match through {
+            DueThrough::Month(current) => self.first.months_through(current.min(self.last)),
+            DueThrough::Everything => self.months(),
+            DueThrough::Nothing => 0,
         }
     }
 

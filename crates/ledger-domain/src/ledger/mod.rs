@@ -12,6 +12,7 @@ mod households;
 mod housing;
 mod jobs;
 mod pairs;
+mod pledges;
 mod programmes;
 mod registry;
 mod sponsorship;
@@ -26,6 +27,7 @@ pub use geography::{Unit, UnitId, Units};
 pub use households::{Household, StandardStatus};
 pub use housing::{DisbursementRecord, Support, SupportPart};
 pub use jobs::JobsYear;
+pub use pledges::{Pledge, PledgeSums};
 pub use programmes::{AllocationRecord, BookCell, BookKey, Programme, SourceBudget, Standard};
 pub use registry::Registry;
 pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
@@ -66,7 +68,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 4;
+pub const SNAPSHOT_FORMAT: u32 = 5;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -88,6 +90,10 @@ pub struct Ledger {
     pub(crate) children: Registry<Child>,
     pub(crate) sponsors: Registry<Sponsor>,
     pub(crate) sponsorships: Registry<Sponsorship>,
+    /// `sponsorships` packed for the answers that visit them all (`pledges.rs`).
+    pub(crate) pledges: Vec<Pledge>,
+    pub(crate) pledge_sums: PledgeSums,
+    pub(crate) pledge_sums_by_programme: Vec<PledgeSums>,
     pub(crate) jobs: BTreeMap<i32, JobsYear>,
     pub(crate) reversible: FastHashMap<Uuid, Reversible>,
 }

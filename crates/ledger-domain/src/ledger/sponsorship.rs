@@ -1,6 +1,6 @@
 //! Children, sponsors and sponsorships: the schedule, who owes which month, payments.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -121,17 +121,60 @@ pub struct PaidSums {
     /// inline rather than in a map: the totals read it for every sponsorship per request,
     /// and a pointer to chase per sponsorship made that read the slowest part.
     months_by_year: [u16; SCHEDULE_YEARS],
+    /// Amount of the payments not reversed by the calendar year they were received in, from
+    /// the year before the schedule's first (`None` once a receipt fell outside those years):
+    /// the annual report of a past year asks what was paid by its 31 December, for every
+    /// sponsorship, and a walk of the payments made that the bulk of the report's time.
+    received_by_year: Option<[i64; RECEIPT_YEARS]>,
 }
+
+/// Calendar years of receipts kept per sponsorship: the year before the schedule and its 20.
+const RECEIPT_YEARS: usize = SCHEDULE_YEARS + 1;
 
 impl PaidSums {
     fn new(first_year: i32) -> PaidSums {
         PaidSums {
             first_year,
+            received_by_year: Some([0; RECEIPT_YEARS]),
             ..PaidSums::default()
         }
     }
 
+    /// Paid (not reversed) by the end of `year`, from the sums by year of receipt, if kept.
+    pub fn received_by_end_of(&self, year: i32) -> Option<i64> {
+        let by_year = self.received_by_year.as_ref()?;
+        let last = year.checked_sub(self.first_year - 1)?;
+        let through = usize::try_from(last.saturating_add(1)).unwrap_or(0);
+        Some(
+            by_year
+                .iter()
+                .take(through)
+                .fold(0i64, |sum, amount| sum.saturating_add(*amount)),
+        )
+    }
+
+    fn count_receipt(&mut self, payment: &PaymentRecord, sign: Sign) {
+        let at = payment
+            .received_on
+            .year()
+            .checked_sub(self.first_year - 1)
+            .and_then(|offset| usize::try_from(offset).ok());
+        let amount = i64::try_from(payment.amount.units()).ok();
+        let kept = self.received_by_year.as_mut().and_then(|by_year| {
+            let slot = by_year.get_mut(at?)?;
+            *slot = match sign {
+                Sign::Add => slot.checked_add(amount?)?,
+                Sign::Remove => slot.checked_sub(amount?)?,
+            };
+            Some(())
+        });
+        if kept.is_none() {
+            self.received_by_year = None;
+        }
+    }
+
     fn count(&mut self, payment: &PaymentRecord, sign: Sign) {
+        self.count_receipt(payment, sign);
         self.live = match sign {
             Sign::Add => self.live.saturating_add(payment.amount),
             Sign::Remove => self.live.saturating_sub(payment.amount),
@@ -280,6 +323,7 @@ impl Ledger {
         if let Some(child) = self.children.at_mut(child) {
             child.sponsorships.push(index);
         }
+        self.recount_sponsorship(index);
         true
     }
 
@@ -295,10 +339,14 @@ impl Ledger {
         let (Some(sponsor), Some(index), Some(covers)) = (sponsor, index, covers) else {
             return false;
         };
-        let Some(sponsorship) = self.sponsorships.at_mut(index) else {
+        let Some(record) = self.sponsorships.at(index).map(|s| s.payments.len()) else {
             return false;
         };
-        let Ok(record) = u32::try_from(sponsorship.payments.len()) else {
+        let Ok(record) = u32::try_from(record) else {
+            return false;
+        };
+        self.uncount_sponsorship(index);
+        let Some(sponsorship) = self.sponsorships.at_mut(index) else {
             return false;
         };
         let payment = PaymentRecord {
@@ -315,6 +363,7 @@ impl Ledger {
             .last_received_on
             .max(Some(payment.received_on));
         sponsorship.payments.push(payment);
+        self.recount_sponsorship(index);
         self.reversible.insert(
             event_id,
             Reversible::Payment {
@@ -333,24 +382,35 @@ impl Ledger {
         else {
             return false;
         };
-        let Some(sponsorship) = self.sponsorships.at_mut(sponsorship) else {
+        let index = sponsorship;
+        let reversible = self
+            .sponsorships
+            .at(index)
+            .and_then(|s| s.payments.get(record as usize))
+            .is_some_and(|payment| !payment.reversed);
+        if !reversible {
             return false;
-        };
-        match sponsorship.payments.get_mut(record as usize) {
-            Some(payment) if !payment.reversed => {
+        }
+        self.uncount_sponsorship(index);
+        if let Some(sponsorship) = self.sponsorships.at_mut(index) {
+            if let Some(payment) = sponsorship.payments.get_mut(record as usize) {
                 payment.reversed = true;
                 let payment = payment.clone();
                 sponsorship.paid.count(&payment, Sign::Remove);
-                true
             }
-            _ => false,
         }
+        self.recount_sponsorship(index);
+        true
     }
 
     pub(super) fn apply_transferred(&mut self, event: &SponsorshipTransferred) -> bool {
         let sponsor = self.sponsors.index_of(event.to_sponsor_id.as_str());
-        let sponsorship = self.sponsorships.get_mut(event.sponsorship_id.as_str());
-        let (Some(sponsor), Some(sponsorship)) = (sponsor, sponsorship) else {
+        let index = self.sponsorships.index_of(event.sponsorship_id.as_str());
+        let (Some(sponsor), Some(index)) = (sponsor, index) else {
+            return false;
+        };
+        self.uncount_sponsorship(index);
+        let Some(sponsorship) = self.sponsorships.at_mut(index) else {
             return false;
         };
         sponsorship
@@ -365,18 +425,24 @@ impl Ledger {
             [only] => Some(only.sponsor),
             _ => None,
         };
+        self.recount_sponsorship(index);
         true
     }
 
     pub(super) fn apply_ended(&mut self, event: &SponsorshipEnded) -> bool {
-        let Some(sponsorship) = self.sponsorships.get_mut(event.sponsorship_id.as_str()) else {
+        let Some(index) = self.sponsorships.index_of(event.sponsorship_id.as_str()) else {
             return false;
         };
-        let Some(schedule) = Schedule::new(sponsorship.schedule.first, event.last_month) else {
+        let first = self.sponsorships.at(index).map(|s| s.schedule.first);
+        let Some(schedule) = first.and_then(|first| Schedule::new(first, event.last_month)) else {
             return false;
         };
-        sponsorship.schedule = schedule;
-        sponsorship.ended_on = Some(event.ended_on);
+        self.uncount_sponsorship(index);
+        if let Some(sponsorship) = self.sponsorships.at_mut(index) {
+            sponsorship.schedule = schedule;
+            sponsorship.ended_on = Some(event.ended_on);
+        }
+        self.recount_sponsorship(index);
         true
     }
 }

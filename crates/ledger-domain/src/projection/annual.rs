@@ -73,7 +73,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::jobs::percent_of_plan;
@@ -81,10 +81,10 @@ use super::poverty::StandardCount;
 use super::sponsorship::{ObligationSum, Seen};
 use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
-use crate::ledger::{Ledger, Programme, Sponsorship};
+use crate::ledger::{Ledger, Pledge, Programme, Sponsorship};
 use crate::money::Dong;
 use crate::month::YearMonth;
-use crate::schedule::Schedule;
+use crate::schedule::{DueThrough, Schedule};
 
 /// One year's figures as of a date (see the module docs for each field's derivation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -419,13 +419,12 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty 
 }
 
 /// The schedule in force on `as_of`: an early end dated after it is not applied yet.
-fn schedule_on(sponsorship: &Sponsorship, as_of: NaiveDate) -> Schedule {
-    match sponsorship.ended_on {
+fn schedule_on(pledge: &Pledge, as_of: NaiveDate) -> Schedule {
+    match pledge.ended_on {
         Some(ended_on) if ended_on > as_of => {
-            Schedule::new(sponsorship.schedule.first, sponsorship.pledged_last)
-                .unwrap_or(sponsorship.schedule)
+            Schedule::new(pledge.schedule.first, pledge.pledged_last).unwrap_or(pledge.schedule)
         }
-        _ => sponsorship.schedule,
+        _ => pledge.schedule,
     }
 }
 
@@ -455,6 +454,97 @@ fn months_of(window: Schedule) -> impl Iterator<Item = YearMonth> {
     (0..i64::from(window.months())).filter_map(move |offset| window.first.plus(offset))
 }
 
+/// Paid by `as_of` (not reversed), whole dong: the running sum when every payment was
+/// received by then, the sums by year of receipt on a 31 December (a past year's report),
+/// else a walk of the payments.
+fn paid_by(ledger: &Ledger, index: u32, pledge: &Pledge, as_of: NaiveDate) -> i128 {
+    if pledge.last_received_on.is_none_or(|last| last <= as_of) {
+        return i128::from(pledge.paid);
+    }
+    ledger.sponsorships().at(index).map_or(0, |sponsorship| {
+        let year_end = as_of.month() == 12 && as_of.day() == 31;
+        if let Some(paid) = year_end
+            .then(|| sponsorship.paid.received_by_end_of(as_of.year()))
+            .flatten()
+        {
+            return i128::from(paid).min(Dong::MAX.units());
+        }
+        sponsorship
+            .live_payments()
+            .filter(|payment| payment.received_on <= as_of)
+            .map(|payment| payment.amount.units())
+            .sum::<i128>()
+            .min(Dong::MAX.units())
+    })
+}
+
+/// Per child, the active pledges' largest total of monthly amounts owed in one month of the
+/// window (whole dong). Most children have one active pledge, whose amount that is; only the
+/// others are grouped and summed month by month.
+struct PerChild {
+    /// Per child index: active pledges seen, and the first one's schedule and amount.
+    slots: Vec<(u32, Option<(Schedule, i64)>)>,
+    /// The second and later pledges of children with several: (child, schedule, monthly).
+    several: Vec<(u32, Schedule, i64)>,
+}
+
+impl PerChild {
+    fn new(children: usize) -> PerChild {
+        PerChild {
+            slots: vec![(0, None); children],
+            several: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, child: u32, schedule: Schedule, monthly: i64) {
+        if let Some((count, first)) = self.slots.get_mut(child as usize) {
+            *count += 1;
+            match first {
+                None => *first = Some((schedule, monthly)),
+                Some(_) => self.several.push((child, schedule, monthly)),
+            }
+        }
+    }
+
+    /// Children with an active pledge, and the smallest and largest per-child amount.
+    fn range(mut self, window: Schedule) -> (u64, Option<i64>, Option<i64>) {
+        let mut children = 0u64;
+        let mut amounts: Vec<i64> = Vec::new();
+        let (mut min, mut max) = (None::<i64>, None::<i64>);
+        for (child, (count, first)) in (0u32..).zip(&self.slots) {
+            let Some((schedule, monthly)) = *first else {
+                continue;
+            };
+            children += 1;
+            if *count == 1 {
+                min = Some(min.map_or(monthly, |m| m.min(monthly)));
+                max = Some(max.map_or(monthly, |m| m.max(monthly)));
+            } else {
+                self.several.push((child, schedule, monthly));
+            }
+        }
+        self.several.sort_unstable_by_key(|(child, _, _)| *child);
+        for pledges in self.several.chunk_by(|a, b| a.0 == b.0) {
+            let largest = months_of(window)
+                .map(|month| {
+                    pledges
+                        .iter()
+                        .filter(|(_, schedule, _)| schedule.contains(month))
+                        .map(|(_, _, amount)| *amount)
+                        .fold(0i64, i64::saturating_add)
+                })
+                .max()
+                .unwrap_or(0);
+            amounts.push(largest);
+        }
+        for amount in amounts {
+            min = Some(min.map_or(amount, |m| m.min(amount)));
+            max = Some(max.map_or(amount, |m| m.max(amount)));
+        }
+        (children, min, max)
+    }
+}
+
 fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSponsorship {
     let mut report = AnnualSponsorship {
         children: 0,
@@ -475,73 +565,50 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
     let Some(window) = period.window else {
         return report;
     };
+    let through = DueThrough::of(as_of);
     let mut sponsors = Seen::new(ledger.sponsors().len());
-    // Every active sponsorship's (child, schedule, monthly amount), grouped by child below:
-    // one vector sorted once, rather than a map of vectors built per request.
-    let mut pledges: Vec<(u32, Schedule, Dong)> = Vec::new();
+    let mut per_child = PerChild::new(ledger.children().len());
     let mut obligation = ObligationSum::default();
-    for (_, found) in ledger.sponsorships().iter() {
-        let schedule = schedule_on(found, as_of);
-        if found.sponsored_on > as_of || schedule.intersect(&window).is_none() {
+    let mut commitment: i128 = 0;
+    let pledges = ledger.pledges();
+    for (index, pledge) in (0u32..).zip(pledges) {
+        let schedule = schedule_on(pledge, as_of);
+        if pledge.sponsored_on > as_of || schedule.intersect(&window).is_none() {
             continue;
         }
         report.sponsorships += 1;
-        report.until_18 += u64::from(found.fixed_months.is_none());
+        report.until_18 += u64::from(pledge.until_18);
         // Active means owing a month of the window, so a sole sponsor owes one of them.
-        match found.sole_sponsor {
+        match pledge.sole_sponsor {
             Some(sponsor) => sponsors.mark(sponsor),
-            None => sponsors_owing(found, schedule, window).for_each(|s| sponsors.mark(s)),
+            None => {
+                if let Some(found) = ledger.sponsorships().at(index) {
+                    sponsors_owing(found, schedule, window).for_each(|s| sponsors.mark(s));
+                }
+            }
         }
-        pledges.push((found.child, schedule, found.monthly_amount));
+        per_child.add(pledge.child, schedule, pledge.monthly);
+        let monthly = i128::from(pledge.monthly);
         if schedule.contains(window.last) {
-            report.monthly_commitment = report
-                .monthly_commitment
-                .saturating_add(found.monthly_amount);
+            commitment += monthly;
         }
-        let paid = if found.paid.last_received_on.is_none_or(|last| last <= as_of) {
-            found.paid.live
-        } else {
-            found
-                .live_payments()
-                .filter(|payment| payment.received_on <= as_of)
-                .fold(Dong::ZERO, |sum, payment| {
-                    sum.saturating_add(payment.amount)
-                })
-        };
-        obligation.add(&ObligationSum::of(
-            found.monthly_amount,
+        obligation.add(&ObligationSum::of_units(
+            monthly,
             Some(schedule),
-            paid,
-            as_of,
+            paid_by(ledger, index, pledge, as_of),
+            through,
         ));
     }
-    pledges.sort_unstable_by_key(|(child, _, _)| *child);
-    let per_child: Vec<Dong> = pledges
-        .chunk_by(|a, b| a.0 == b.0)
-        .map(|child_pledges| match child_pledges {
-            // Active means owing a month of the window, so one pledge's largest month is its
-            // amount; only children with several need the month-by-month sum.
-            [(_, _, amount)] => *amount,
-            several => months_of(window)
-                .map(|month| {
-                    several
-                        .iter()
-                        .filter(|(_, schedule, _)| schedule.contains(month))
-                        .fold(Dong::ZERO, |sum, (_, _, amount)| {
-                            sum.saturating_add(*amount)
-                        })
-                })
-                .max()
-                .unwrap_or(Dong::ZERO),
-        })
-        .collect();
-    report.children = per_child.len() as u64;
+    let (children, min, max) = per_child.range(window);
+    let as_dong = |units: i64| Dong::from_units(i128::from(units)).unwrap_or(Dong::MAX);
+    report.children = children;
     report.sponsors = sponsors.count();
-    report.monthly_amount_per_child_min = per_child.iter().min().copied();
-    report.monthly_amount_per_child_max = per_child.iter().max().copied();
+    report.monthly_amount_per_child_min = min.map(as_dong);
+    report.monthly_amount_per_child_max = max.map(as_dong);
     if report.monthly_amount_per_child_min == report.monthly_amount_per_child_max {
         report.monthly_amount_per_child = report.monthly_amount_per_child_min;
     }
+    report.monthly_commitment = Dong::from_units(commitment).unwrap_or(Dong::MAX);
     let obligation = obligation.total();
     report.total_obligation = obligation.obligation;
     report.due = obligation.due;

@@ -342,3 +342,38 @@ fn jobs_and_units_before_the_end_of_the_year() {
     assert_eq!(future.sponsorship.reference_month, None);
     assert_eq!(future.jobs.created, 0);
 }
+
+#[test]
+fn a_past_year_counts_only_the_payments_received_by_its_end() {
+    let mut s = world_with_sponsorship();
+    s.record(pay("sp-1", "2023-01", 3, "2023-06-01"));
+    let late = s.record(pay("sp-1", "2023-04", 2, "2024-02-01"));
+    s.record(pay("sp-1", "2023-06", 1, "2024-03-01"));
+    // As of 31 December (kept sums by year of receipt) and of a day before it (a walk).
+    for as_of in ["2023-12-31", "2023-12-30"] {
+        let year = annual_report(&s.ledger, 2023, d(as_of)).sponsorship;
+        assert_eq!(year.paid, vnd(3_000_000), "as of {as_of}");
+        assert_eq!(year.due, vnd(12_000_000), "as of {as_of}");
+        assert_eq!(year.arrears, vnd(9_000_000), "as of {as_of}");
+    }
+    assert_eq!(
+        annual_report(&s.ledger, 2024, d("2024-12-31"))
+            .sponsorship
+            .paid,
+        vnd(6_000_000)
+    );
+    // A reversal recorded later takes the reversed payment out of its year of receipt.
+    s.record(reverse("ReversePayment", late[0], "2024-04-01"));
+    assert_eq!(
+        annual_report(&s.ledger, 2024, d("2024-12-31"))
+            .sponsorship
+            .paid,
+        vnd(4_000_000)
+    );
+    assert_eq!(
+        annual_report(&s.ledger, 2023, d("2023-12-31"))
+            .sponsorship
+            .paid,
+        vnd(3_000_000)
+    );
+}

@@ -4,15 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
+use chrono::{Datelike, Duration};
 use ledger_domain::event::Event;
 use ledger_domain::money::Balance;
+use ledger_domain::money::Dong;
 use ledger_domain::posting::Account;
 use ledger_domain::projection::accounts::account_balances;
 use ledger_domain::projection::budget::{budget_book, budget_summary, BudgetFilter, BudgetSummary};
 use ledger_domain::projection::housing::housing_progress;
-use ledger_domain::projection::sponsorship::totals;
-use ledger_domain::projection::sponsorship::{by_sponsor, sponsorships};
+use ledger_domain::projection::sponsorship::{by_programme, by_sponsor, sponsorships, totals};
 use ledger_domain::projection::UnitGrouping;
 use ledger_domain::{replay, Ledger, RecordedEvent};
 use proptest::prelude::*;
@@ -142,6 +142,16 @@ proptest! {
                 _ => None,
             };
             prop_assert_eq!(sponsorship.sole_sponsor, sole);
+            for year in 2020..2045 {
+                let Some(kept) = sponsorship.paid.received_by_end_of(year) else {
+                    continue;
+                };
+                let walked = sponsorship
+                    .live_payments()
+                    .filter(|p| p.received_on.year() <= year)
+                    .fold(Dong::ZERO, |sum, p| sum.saturating_add(p.amount));
+                prop_assert_eq!(Dong::from_i64(kept).ok(), Some(walked), "received by the end of {}", year);
+            }
             let schedule = sponsorship.schedule;
             for year in schedule.first.year()..=schedule.last.year() {
                 let walked: u32 = sponsorship
@@ -150,6 +160,75 @@ proptest! {
                     .sum();
                 prop_assert_eq!(sponsorship.paid.months_in_year(year), Some(walked), "year {}", year);
             }
+        }
+    }
+
+    #[test]
+    fn kept_pledges_and_sums_equal_a_walk_of_the_sponsorships(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..400i64,
+    ) {
+        let (s, _) = run(&ops);
+        let on = ops_start() + Duration::days(day);
+        let ledger = &s.ledger;
+        prop_assert_eq!(ledger.pledges().len(), ledger.sponsorships().len());
+        // Per programme (None: all): unpaid installments and amount by year, and
+        // sponsorships per monthly amount, walked from the full records.
+        let mut scopes: Vec<Option<u32>> = vec![None];
+        scopes.extend(ledger.programmes().iter().map(|(index, _)| Some(index)));
+        for scope in scopes {
+            let mut unpaid: BTreeMap<i32, (u64, Dong)> = BTreeMap::new();
+            let mut amounts: BTreeMap<Dong, u64> = BTreeMap::new();
+            for ((index, sponsorship), pledge) in ledger.sponsorships().iter().zip(ledger.pledges()) {
+                prop_assert_eq!(Dong::from_i64(pledge.paid).ok(), Some(sponsorship.paid.live), "sponsorship {}", index);
+                prop_assert_eq!(Dong::from_i64(pledge.monthly).ok(), Some(sponsorship.monthly_amount));
+                prop_assert_eq!(pledge.schedule, sponsorship.schedule);
+                prop_assert_eq!(pledge.sole_sponsor, sponsorship.sole_sponsor);
+                prop_assert_eq!(pledge.ended_on, sponsorship.ended_on);
+                if scope.is_some_and(|p| p != sponsorship.programme) {
+                    continue;
+                }
+                *amounts.entry(sponsorship.monthly_amount).or_default() += 1;
+                let schedule = sponsorship.schedule;
+                for year in schedule.first.year()..=schedule.last.year() {
+                    let paid: u32 = sponsorship
+                        .live_payments()
+                        .map(|p| p.covers.months_in_year(year))
+                        .sum();
+                    let left = schedule.months_in_year(year).saturating_sub(paid);
+                    if left > 0 {
+                        let slot = unpaid.entry(year).or_insert((0, Dong::ZERO));
+                        slot.0 += u64::from(left);
+                        let amount = sponsorship.monthly_amount.checked_mul(u64::from(left));
+                        slot.1 = slot.1.saturating_add(amount.unwrap_or(Dong::MAX));
+                    }
+                }
+            }
+            let totals = match scope {
+                None => totals(ledger, on),
+                Some(programme) => match by_programme(ledger, on)
+                    .into_iter()
+                    .find(|t| ledger.programmes().index_of(t.programme_id.as_ref().map_or("", |id| id.as_str())) == Some(programme))
+                {
+                    Some(found) => found,
+                    None => {
+                        prop_assert!(amounts.is_empty(), "programme {} has sponsorships but no totals", programme);
+                        continue;
+                    }
+                },
+            };
+            let forecast: BTreeMap<i32, (u64, Dong)> = totals
+                .forecast_by_year
+                .iter()
+                .map(|year| (year.year, (year.installments, year.amount)))
+                .collect();
+            prop_assert_eq!(forecast, unpaid, "forecast of {:?}", scope);
+            let counted: BTreeMap<Dong, u64> = totals
+                .monthly_amounts
+                .iter()
+                .map(|row| (row.monthly_amount, row.sponsorships))
+                .collect();
+            prop_assert_eq!(counted, amounts, "monthly amounts of {:?}", scope);
         }
     }
 

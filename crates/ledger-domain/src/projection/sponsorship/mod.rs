@@ -31,7 +31,7 @@ use crate::id::Id;
 use crate::ledger::{Ledger, Sponsorship};
 use crate::money::Dong;
 use crate::month::YearMonth;
-use crate::schedule::Schedule;
+use crate::schedule::{DueThrough, Schedule};
 
 /// The money of an obligation as of a date (see the module docs).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -99,12 +99,21 @@ impl ObligationSum {
         paid: Dong,
         on: NaiveDate,
     ) -> ObligationSum {
+        ObligationSum::of_units(monthly.units(), schedule, paid.units(), DueThrough::of(on))
+    }
+
+    /// [`ObligationSum::of`] in whole dong, with the due months worked out once per query.
+    pub(crate) fn of_units(
+        monthly: i128,
+        schedule: Option<Schedule>,
+        paid: i128,
+        through: DueThrough,
+    ) -> ObligationSum {
         let max = Dong::MAX.units();
         let months = schedule.map_or(0, |s| s.months());
-        let months_due = schedule.map_or(0, |s| s.months_due_by(on));
-        let obligation = (monthly.units() * i128::from(months)).min(max);
-        let due = (monthly.units() * i128::from(months_due)).min(max);
-        let paid = paid.units();
+        let months_due = schedule.map_or(0, |s| s.months_due(through));
+        let obligation = (monthly * i128::from(months)).min(max);
+        let due = (monthly * i128::from(months_due)).min(max);
         ObligationSum {
             months: u64::from(months),
             months_due: u64::from(months_due),

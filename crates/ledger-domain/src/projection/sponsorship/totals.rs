@@ -1,17 +1,15 @@
 //! Sponsorship totals: per programme and overall (children, sponsors, monthly
 //! commitment, obligation), the cash-flow forecast by year, and children turning 18.
 
-use std::collections::BTreeMap;
-
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
-use super::{monthly_in, Obligation, ObligationSum, Seen};
+use super::{Obligation, ObligationSum, Seen};
 use crate::id::Id;
-use crate::ledger::{Ledger, Sponsorship};
+use crate::ledger::Ledger;
 use crate::money::Dong;
 use crate::month::YearMonth;
-use crate::schedule::turns_18_on;
+use crate::schedule::{turns_18_on, DueThrough};
 
 /// How many sponsorships pledge a given monthly amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,127 +55,53 @@ pub struct SponsorshipTotals {
     pub forecast_by_year: Vec<YearForecast>,
 }
 
-/// Months of `year` paid for, from the running sums (a walk of the payments for a year
-/// they do not hold).
-fn paid_months_in_year(sponsorship: &Sponsorship, year: i32) -> u32 {
-    sponsorship.paid.months_in_year(year).unwrap_or_else(|| {
-        sponsorship
-            .live_payments()
-            .map(|payment| payment.covers.months_in_year(year))
-            .sum()
-    })
-}
-
-/// Unpaid installments of one sponsorship by year, from its running sums of paid months.
-fn unpaid_by_year(sponsorship: &Sponsorship) -> impl Iterator<Item = (i32, u32)> + '_ {
-    let schedule = sponsorship.schedule;
-    (schedule.first.year()..=schedule.last.year()).filter_map(move |year| {
-        let unpaid = schedule
-            .months_in_year(year)
-            .saturating_sub(paid_months_in_year(sponsorship, year));
-        (unpaid > 0).then_some((year, unpaid))
-    })
-}
-
-/// Unpaid installments and their amount (whole dong) per year, in a vector from the
-/// earliest year seen.
-#[derive(Default)]
-struct ForecastSlots {
-    first_year: i32,
-    slots: Vec<(u64, i128)>,
-}
-
-impl ForecastSlots {
-    fn add(&mut self, year: i32, installments: u32, monthly: Dong) {
-        if self.slots.is_empty() {
-            self.first_year = year;
-        }
-        if year < self.first_year {
-            let grow = usize::try_from(self.first_year - year).unwrap_or(0);
-            self.slots.splice(0..0, std::iter::repeat_n((0, 0), grow));
-            self.first_year = year;
-        }
-        let Ok(at) = usize::try_from(year - self.first_year) else {
-            return;
-        };
-        if at >= self.slots.len() {
-            self.slots.resize(at + 1, (0, 0));
-        }
-        if let Some((count, amount)) = self.slots.get_mut(at) {
-            *count += u64::from(installments);
-            *amount += monthly.units() * i128::from(installments);
-        }
-    }
-
-    fn years(self) -> Vec<YearForecast> {
-        let first_year = self.first_year;
-        self.slots
-            .into_iter()
-            .zip(first_year..)
-            .filter(|((installments, _), _)| *installments > 0)
-            .map(|((installments, amount), year)| YearForecast {
-                year,
-                installments,
-                amount: Dong::from_units(amount).unwrap_or(Dong::MAX),
-            })
-            .collect()
-    }
-}
-
-fn totals_of<'a>(
-    ledger: &Ledger,
-    programme_id: Option<Id>,
-    selected: impl Iterator<Item = &'a Sponsorship>,
-    on: NaiveDate,
-) -> SponsorshipTotals {
+/// Totals over every sponsorship (`programme` `None`) or one programme's, as of `on`. Reads
+/// the packed pledges and the date-independent sums the ledger keeps (`Ledger::pledges`):
+/// per request, only what depends on `on` is worked out per sponsorship.
+fn totals_of(ledger: &Ledger, programme: Option<(u32, &Id)>, on: NaiveDate) -> SponsorshipTotals {
     let month = YearMonth::of(on);
+    let through = DueThrough::of(on);
+    let only = programme.map(|(index, _)| index);
     let mut children = Seen::new(ledger.children().len());
     let mut sponsors = Seen::new(ledger.sponsors().len());
-    let mut amounts: BTreeMap<Dong, u64> = BTreeMap::new();
-    let mut forecast = ForecastSlots::default();
     let mut obligation = ObligationSum::default();
-    let mut totals = SponsorshipTotals {
-        programme_id,
-        children: 0,
-        sponsors: 0,
-        sponsorships: 0,
-        until_18: 0,
-        monthly_amounts: Vec::new(),
-        monthly_commitment: Dong::ZERO,
-        obligation: Obligation::default(),
-        forecast_by_year: Vec::new(),
-    };
-    for sponsorship in selected {
-        totals.sponsorships += 1;
-        totals.until_18 += u64::from(sponsorship.fixed_months.is_none());
-        children.mark(sponsorship.child);
-        match sponsorship.sole_sponsor {
+    let mut commitment: i128 = 0;
+    let mut counted = 0u64;
+    let mut until_18 = 0u64;
+    for (index, pledge) in (0u32..).zip(ledger.pledges()) {
+        if only.is_some_and(|only| pledge.programme != only) {
+            continue;
+        }
+        counted += 1;
+        until_18 += u64::from(pledge.until_18);
+        children.mark(pledge.child);
+        match pledge.sole_sponsor {
             Some(sponsor) => sponsors.mark(sponsor),
-            None => sponsorship
-                .parts()
-                .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
+            None => {
+                if let Some(sponsorship) = ledger.sponsorships().at(index) {
+                    sponsorship
+                        .parts()
+                        .for_each(|(sponsor, _)| sponsors.mark(sponsor));
+                }
+            }
         }
-        *amounts.entry(sponsorship.monthly_amount).or_default() += 1;
-        totals.monthly_commitment = totals
-            .monthly_commitment
-            .saturating_add(monthly_in(sponsorship, month));
-        obligation.add(&ObligationSum::of(
-            sponsorship.monthly_amount,
-            Some(sponsorship.schedule),
-            sponsorship.paid.live,
-            on,
+        let monthly = i128::from(pledge.monthly);
+        if month.is_some_and(|month| pledge.schedule.contains(month)) {
+            commitment += monthly;
+        }
+        obligation.add(&ObligationSum::of_units(
+            monthly,
+            Some(pledge.schedule),
+            i128::from(pledge.paid),
+            through,
         ));
-        for (year, installments) in unpaid_by_year(sponsorship) {
-            forecast.add(year, installments, sponsorship.monthly_amount);
-        }
     }
-    totals.obligation = obligation.total();
-    totals.children = children.count();
-    totals.sponsors = sponsors.count();
-    let mut monthly_amounts: Vec<MonthlyAmountCount> = amounts
+    let sums = ledger.pledge_sums(only);
+    let mut monthly_amounts: Vec<MonthlyAmountCount> = sums
         .into_iter()
-        .map(|(monthly_amount, sponsorships)| MonthlyAmountCount {
-            monthly_amount,
+        .flat_map(|sums| sums.monthly_amounts())
+        .map(|(amount, sponsorships)| MonthlyAmountCount {
+            monthly_amount: dong(i128::from(amount)),
             sponsorships,
         })
         .collect();
@@ -186,18 +110,36 @@ fn totals_of<'a>(
             .cmp(&a.sponsorships)
             .then(a.monthly_amount.cmp(&b.monthly_amount))
     });
-    totals.monthly_amounts = monthly_amounts;
-    totals.forecast_by_year = forecast.years();
-    totals
+    let forecast_by_year = sums
+        .into_iter()
+        .flat_map(|sums| sums.unpaid_by_year())
+        .map(|(year, installments, amount)| YearForecast {
+            year,
+            installments,
+            amount: dong(amount),
+        })
+        .collect();
+    SponsorshipTotals {
+        programme_id: programme.map(|(_, id)| id.clone()),
+        children: children.count(),
+        sponsors: sponsors.count(),
+        sponsorships: counted,
+        until_18,
+        monthly_amounts,
+        monthly_commitment: dong(commitment),
+        obligation: obligation.total(),
+        forecast_by_year,
+    }
+}
+
+/// A sum in whole dong as a `Dong`, capped at [`Dong::MAX`].
+fn dong(units: i128) -> Dong {
+    Dong::from_units(units.max(0)).unwrap_or(Dong::MAX)
 }
 
 /// Totals over every sponsorship as of `on`.
 pub fn totals(ledger: &Ledger, on: NaiveDate) -> SponsorshipTotals {
-    let all = ledger
-        .sponsorships()
-        .iter()
-        .map(|(_, sponsorship)| sponsorship);
-    totals_of(ledger, None, all, on)
+    totals_of(ledger, None, on)
 }
 
 /// Totals per programme with sponsorships, as of `on`.
@@ -205,16 +147,8 @@ pub fn by_programme(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipTotals> {
     ledger
         .programmes()
         .iter()
-        .filter_map(|(index, programme)| {
-            let mut selected = ledger
-                .sponsorships()
-                .iter()
-                .map(|(_, sponsorship)| sponsorship)
-                .filter(move |sponsorship| sponsorship.programme == index)
-                .peekable();
-            selected.peek()?;
-            Some(totals_of(ledger, Some(programme.id.clone()), selected, on))
-        })
+        .filter(|(index, _)| ledger.pledges().iter().any(|p| p.programme == *index))
+        .map(|(index, programme)| totals_of(ledger, Some((index, &programme.id)), on))
         .collect()
 }
 
