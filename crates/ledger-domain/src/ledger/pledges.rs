@@ -158,10 +158,15 @@ fn paid_months_in_year(sponsorship: &Sponsorship, year: i32) -> u32 {
     })
 }
 
-/// Unpaid installments of one sponsorship by year.
-fn unpaid_by_year(sponsorship: &Sponsorship) -> impl Iterator<Item = (i32, u32)> + '_ {
+/// Unpaid installments of one sponsorship by year, for its years from `from` to `to`.
+fn unpaid_by_year(
+    sponsorship: &Sponsorship,
+    from: i32,
+    to: i32,
+) -> impl Iterator<Item = (i32, u32)> + '_ {
     let schedule = sponsorship.schedule;
-    (schedule.first.year()..=schedule.last.year()).filter_map(move |year| {
+    let years = schedule.first.year().max(from)..=schedule.last.year().min(to);
+    years.filter_map(move |year| {
         let unpaid = schedule
             .months_in_year(year)
             .saturating_sub(paid_months_in_year(sponsorship, year));
@@ -183,15 +188,16 @@ impl Ledger {
         }
     }
 
-    /// Takes sponsorship `index`'s share out of the sums, before a change to it.
-    pub(super) fn uncount_sponsorship(&mut self, index: u32) {
-        self.count_sponsorship(index, Sign::Remove);
+    /// Takes sponsorship `index`'s share of the `touched` years out of the forecast, before a
+    /// change to it.
+    pub(super) fn uncount_sponsorship(&mut self, index: u32, touched: Touched) {
+        self.count_unpaid(index, touched, Sign::Remove);
     }
 
-    /// Puts sponsorship `index`'s share into the sums and refreshes its pledge, after a
-    /// change to it (or its creation).
-    pub(super) fn recount_sponsorship(&mut self, index: u32) {
-        self.count_sponsorship(index, Sign::Add);
+    /// Puts sponsorship `index`'s share of the `touched` years into the forecast and
+    /// refreshes its pledge, after a change to it (or its creation).
+    pub(super) fn recount_sponsorship(&mut self, index: u32, touched: Touched) {
+        self.count_unpaid(index, touched, Sign::Add);
         let Some(sponsorship) = self.sponsorships.at(index) else {
             return;
         };
@@ -202,31 +208,59 @@ impl Ledger {
         }
     }
 
-    fn count_sponsorship(&mut self, index: u32, sign: Sign) {
+    /// Counts a new sponsorship's monthly amount (fixed once pledged).
+    pub(super) fn count_pledged_amount(&mut self, index: u32) {
         let Some(sponsorship) = self.sponsorships.at(index) else {
             return;
         };
-        let programme = sponsorship.programme as usize;
-        if self.pledge_sums_by_programme.len() <= programme {
-            self.pledge_sums_by_programme
-                .resize_with(programme + 1, PledgeSums::default);
+        let monthly = whole_dong(sponsorship.monthly_amount);
+        let programme = self.grow_sums(sponsorship.programme);
+        let in_programme = self.pledge_sums_by_programme.get_mut(programme);
+        for sums in std::iter::once(&mut self.pledge_sums).chain(in_programme) {
+            *sums.amounts.entry(monthly).or_default() += 1;
         }
-        let Some(in_programme) = self.pledge_sums_by_programme.get_mut(programme) else {
+    }
+
+    fn count_unpaid(&mut self, index: u32, touched: Touched, sign: Sign) {
+        let (from, to) = match touched {
+            Touched::Nothing => return,
+            Touched::Years(from, to) => (from, to),
+            Touched::All => (i32::MIN, i32::MAX),
+        };
+        let Some(programme) = self.sponsorships.at(index).map(|s| s.programme) else {
+            return;
+        };
+        let programme = self.grow_sums(programme);
+        let Some(sponsorship) = self.sponsorships.at(index) else {
             return;
         };
         let monthly = whole_dong(sponsorship.monthly_amount);
-        for sums in [&mut self.pledge_sums, in_programme] {
-            for (year, installments) in unpaid_by_year(sponsorship) {
+        let in_programme = self.pledge_sums_by_programme.get_mut(programme);
+        for sums in std::iter::once(&mut self.pledge_sums).chain(in_programme) {
+            for (year, installments) in unpaid_by_year(sponsorship, from, to) {
                 sums.unpaid.count(year, installments, monthly, sign);
-            }
-            let pledged = sums.amounts.entry(monthly).or_default();
-            match sign {
-                Sign::Add => *pledged += 1,
-                Sign::Remove => *pledged = pledged.saturating_sub(1),
-            }
-            if *pledged == 0 {
-                sums.amounts.remove(&monthly);
             }
         }
     }
+
+    /// Makes room for `programme`'s sums; returns its slot.
+    fn grow_sums(&mut self, programme: u32) -> usize {
+        let slot = programme as usize;
+        if self.pledge_sums_by_programme.len() <= slot {
+            self.pledge_sums_by_programme
+                .resize_with(slot + 1, PledgeSums::default);
+        }
+        slot
+    }
+}
+
+/// The calendar years a change to a sponsorship can move in the forecast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Touched {
+    /// None (a transfer: who owes a month, not whether it is paid).
+    Nothing,
+    /// From the first to the last year given (a payment or its reversal: the years it covers).
+    Years(i32, i32),
+    /// Every year of the schedule (a pledge, an early end).
+    All,
 }

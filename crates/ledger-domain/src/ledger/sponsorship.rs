@@ -4,6 +4,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::pledges::Touched;
 use super::{Ledger, Reversible, UnitId};
 use crate::event::{
     ChildRegistered, ChildSponsored, SponsorKind, SponsorRegistered, SponsorshipEnded,
@@ -323,7 +324,8 @@ impl Ledger {
         if let Some(child) = self.children.at_mut(child) {
             child.sponsorships.push(index);
         }
-        self.recount_sponsorship(index);
+        self.recount_sponsorship(index, Touched::All);
+        self.count_pledged_amount(index);
         true
     }
 
@@ -345,7 +347,8 @@ impl Ledger {
         let Ok(record) = u32::try_from(record) else {
             return false;
         };
-        self.uncount_sponsorship(index);
+        let touched = Touched::Years(covers.first.year(), covers.last.year());
+        self.uncount_sponsorship(index, touched);
         let Some(sponsorship) = self.sponsorships.at_mut(index) else {
             return false;
         };
@@ -363,7 +366,7 @@ impl Ledger {
             .last_received_on
             .max(Some(payment.received_on));
         sponsorship.payments.push(payment);
-        self.recount_sponsorship(index);
+        self.recount_sponsorship(index, touched);
         self.reversible.insert(
             event_id,
             Reversible::Payment {
@@ -383,15 +386,17 @@ impl Ledger {
             return false;
         };
         let index = sponsorship;
-        let reversible = self
+        let covers = self
             .sponsorships
             .at(index)
             .and_then(|s| s.payments.get(record as usize))
-            .is_some_and(|payment| !payment.reversed);
-        if !reversible {
+            .filter(|payment| !payment.reversed)
+            .map(|payment| payment.covers);
+        let Some(covers) = covers else {
             return false;
-        }
-        self.uncount_sponsorship(index);
+        };
+        let touched = Touched::Years(covers.first.year(), covers.last.year());
+        self.uncount_sponsorship(index, touched);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             if let Some(payment) = sponsorship.payments.get_mut(record as usize) {
                 payment.reversed = true;
@@ -399,7 +404,7 @@ impl Ledger {
                 sponsorship.paid.count(&payment, Sign::Remove);
             }
         }
-        self.recount_sponsorship(index);
+        self.recount_sponsorship(index, touched);
         true
     }
 
@@ -409,7 +414,6 @@ impl Ledger {
         let (Some(sponsor), Some(index)) = (sponsor, index) else {
             return false;
         };
-        self.uncount_sponsorship(index);
         let Some(sponsorship) = self.sponsorships.at_mut(index) else {
             return false;
         };
@@ -425,7 +429,8 @@ impl Ledger {
             [only] => Some(only.sponsor),
             _ => None,
         };
-        self.recount_sponsorship(index);
+        // Who owes a month, not whether it is paid: only the pledge's sole sponsor changes.
+        self.recount_sponsorship(index, Touched::Nothing);
         true
     }
 
@@ -437,12 +442,12 @@ impl Ledger {
         let Some(schedule) = first.and_then(|first| Schedule::new(first, event.last_month)) else {
             return false;
         };
-        self.uncount_sponsorship(index);
+        self.uncount_sponsorship(index, Touched::All);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             sponsorship.schedule = schedule;
             sponsorship.ended_on = Some(event.ended_on);
         }
-        self.recount_sponsorship(index);
+        self.recount_sponsorship(index, Touched::All);
         true
     }
 }
