@@ -204,8 +204,9 @@ impl PaidSums {
     }
 }
 
+/// Whether a record is being counted in or taken out of running sums.
 #[derive(Clone, Copy)]
-enum Sign {
+pub(super) enum Sign {
     Add,
     Remove,
 }

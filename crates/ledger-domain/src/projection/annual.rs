@@ -507,18 +507,21 @@ impl PerChild {
     }
 
     /// Children with an active pledge, and the smallest and largest per-child amount.
-    fn range(mut self, window: Schedule) -> (u64, Option<i64>, Option<i64>) {
+    fn range(mut self, window: Schedule) -> (u64, Option<(i64, i64)>) {
         let mut children = 0u64;
-        let mut amounts: Vec<i64> = Vec::new();
-        let (mut min, mut max) = (None::<i64>, None::<i64>);
+        let mut range: Option<(i64, i64)> = None;
+        let mut note = |amount: i64| {
+            range = Some(range.map_or((amount, amount), |(min, max)| {
+                (min.min(amount), max.max(amount))
+            }));
+        };
         for (child, (count, first)) in (0u32..).zip(&self.slots) {
             let Some((schedule, monthly)) = *first else {
                 continue;
             };
             children += 1;
             if *count == 1 {
-                min = Some(min.map_or(monthly, |m| m.min(monthly)));
-                max = Some(max.map_or(monthly, |m| m.max(monthly)));
+                note(monthly);
             } else {
                 self.several.push((child, schedule, monthly));
             }
@@ -535,13 +538,9 @@ impl PerChild {
                 })
                 .max()
                 .unwrap_or(0);
-            amounts.push(largest);
+            note(largest);
         }
-        for amount in amounts {
-            min = Some(min.map_or(amount, |m| m.min(amount)));
-            max = Some(max.map_or(amount, |m| m.max(amount)));
-        }
-        (children, min, max)
+        (children, range)
     }
 }
 
@@ -599,12 +598,12 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
             through,
         ));
     }
-    let (children, min, max) = per_child.range(window);
+    let (children, range) = per_child.range(window);
     let as_dong = |units: i64| Dong::from_units(i128::from(units)).unwrap_or(Dong::MAX);
     report.children = children;
     report.sponsors = sponsors.count();
-    report.monthly_amount_per_child_min = min.map(as_dong);
-    report.monthly_amount_per_child_max = max.map(as_dong);
+    report.monthly_amount_per_child_min = range.map(|(min, _)| as_dong(min));
+    report.monthly_amount_per_child_max = range.map(|(_, max)| as_dong(max));
     if report.monthly_amount_per_child_min == report.monthly_amount_per_child_max {
         report.monthly_amount_per_child = report.monthly_amount_per_child_min;
     }

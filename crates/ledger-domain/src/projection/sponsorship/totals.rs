@@ -147,7 +147,12 @@ pub fn by_programme(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipTotals> {
     ledger
         .programmes()
         .iter()
-        .filter(|(index, _)| ledger.pledges().iter().any(|p| p.programme == *index))
+        // A programme has sponsorships exactly when it counts a pledged amount.
+        .filter(|(index, _)| {
+            ledger
+                .pledge_sums(Some(*index))
+                .is_some_and(|sums| sums.monthly_amounts().next().is_some())
+        })
         .map(|(index, programme)| totals_of(ledger, Some((index, &programme.id)), on))
         .collect()
 }
