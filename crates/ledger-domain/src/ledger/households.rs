@@ -91,7 +91,12 @@ impl Ledger {
         let Some(household) = self.households.get_mut(event.household_id.as_str()) else {
             return false;
         };
+        let before = household
+            .status_under(standard)
+            .map(|s| (s.status, s.effective_on));
         household.set_status(standard, event.status, event.effective_on);
+        self.poverty_counts
+            .status_changed(standard, before, (event.status, event.effective_on));
         true
     }
 
@@ -102,7 +107,17 @@ impl Ledger {
         let Some(household) = self.households.get_mut(event.household_id.as_str()) else {
             return false;
         };
+        let before = household
+            .status_under(standard)
+            .map(|s| (s.status, s.effective_on));
         let entry = household.set_status(standard, PovertyStatus::NotPoor, event.effective_on);
+        self.poverty_counts.status_changed(
+            standard,
+            before,
+            (PovertyStatus::NotPoor, event.effective_on),
+        );
+        self.poverty_counts
+            .exit_added(standard, &entry.exits, event.effective_on);
         entry.exits.push(event.effective_on);
         true
     }

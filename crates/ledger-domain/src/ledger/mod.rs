@@ -13,6 +13,7 @@ mod housing;
 mod jobs;
 mod pairs;
 mod pledges;
+mod poverty_counts;
 mod programmes;
 mod registry;
 mod sponsorship;
@@ -27,7 +28,8 @@ pub use geography::{Unit, UnitId, Units};
 pub use households::{Household, StandardStatus};
 pub use housing::{DisbursementRecord, Support, SupportPart};
 pub use jobs::JobsYear;
-pub use pledges::{Pledge, PledgeSums};
+pub use pledges::{Pledge, PledgeSponsors, PledgeSums, SharedSegments};
+pub use poverty_counts::PovertyCounts;
 pub use programmes::{AllocationRecord, BookCell, BookKey, Programme, SourceBudget, Standard};
 pub use registry::Registry;
 pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
@@ -68,7 +70,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 5;
+pub const SNAPSHOT_FORMAT: u32 = 6;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -86,12 +88,15 @@ pub struct Ledger {
     pub(crate) standards: Registry<Standard>,
     pub(crate) programmes: Registry<Programme>,
     pub(crate) households: Registry<Household>,
+    /// `households` counted per standard by date, for the annual report (`poverty_counts.rs`).
+    pub(crate) poverty_counts: PovertyCounts,
     pub(crate) supports: Registry<Support>,
     pub(crate) children: Registry<Child>,
     pub(crate) sponsors: Registry<Sponsor>,
     pub(crate) sponsorships: Registry<Sponsorship>,
     /// `sponsorships` packed for the answers that visit them all (`pledges.rs`).
     pub(crate) pledges: Vec<Pledge>,
+    pub(crate) shared_segments: SharedSegments,
     pub(crate) pledge_sums: PledgeSums,
     pub(crate) pledge_sums_by_programme: Vec<PledgeSums>,
     pub(crate) jobs: BTreeMap<i32, JobsYear>,
@@ -203,6 +208,11 @@ impl Ledger {
     /// Read access to the households.
     pub fn households(&self) -> &Registry<Household> {
         &self.households
+    }
+
+    /// Households per standard counted by date.
+    pub fn poverty_counts(&self) -> &PovertyCounts {
+        &self.poverty_counts
     }
 
     /// Read access to the poverty standards.

@@ -204,6 +204,28 @@ impl PaidSums {
     }
 }
 
+/// Each sponsor's part of `schedule`, in month order (empty parts left out), from segments in
+/// month order given as (first month, sponsor): a segment runs to the month before the next
+/// one's first, the last one to the end of `schedule`. One rule for the full records and the
+/// packed copies ([`super::pledges`]), so both split the months alike.
+pub(crate) fn split_by_segments<T>(
+    segments: &[T],
+    first_and_sponsor: fn(&T) -> (YearMonth, u32),
+    schedule: Schedule,
+) -> impl Iterator<Item = (u32, Schedule)> + '_ {
+    let at = move |index: usize| segments.get(index).map(first_and_sponsor);
+    (0..segments.len()).filter_map(move |index| {
+        let (from, sponsor) = at(index)?;
+        let end = match at(index + 1) {
+            Some((next, _)) => next.previous()?,
+            None => schedule.last,
+        };
+        Schedule::new(from, end)?
+            .intersect(&schedule)
+            .map(|part| (sponsor, part))
+    })
+}
+
 /// Whether a record is being counted in or taken out of running sums.
 #[derive(Clone, Copy)]
 pub(super) enum Sign {
@@ -230,18 +252,7 @@ impl Sponsorship {
 
     /// Each sponsor's part of the schedule, in month order (empty parts left out).
     pub fn parts(&self) -> impl Iterator<Item = (u32, Schedule)> + '_ {
-        self.segments
-            .iter()
-            .enumerate()
-            .filter_map(|(index, segment)| {
-                let end = match self.segments.get(index + 1) {
-                    Some(next) => next.from.previous()?,
-                    None => self.schedule.last,
-                };
-                Schedule::new(segment.from, end)?
-                    .intersect(&self.schedule)
-                    .map(|part| (segment.sponsor, part))
-            })
+        split_by_segments(&self.segments, |s| (s.from, s.sponsor), self.schedule)
     }
 
     /// Payments not reversed.

@@ -71,7 +71,7 @@
 //! - `units`: units registered by, and in force on, the last day of the period (31
 //!   December, or `as_of` if earlier).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
@@ -79,9 +79,9 @@ use serde::Serialize;
 use super::jobs::percent_of_plan;
 use super::poverty::StandardCount;
 use super::sponsorship::{ObligationSum, Seen};
-use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
+use crate::event::{ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
-use crate::ledger::{Ledger, Pledge, Programme, Sponsorship};
+use crate::ledger::{Ledger, Pledge, PledgeSponsors, Programme};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{DueThrough, Schedule};
@@ -243,10 +243,6 @@ impl Period {
             year: first_day.zip(year_end),
         }
     }
-
-    fn contains(&self, date: NaiveDate) -> bool {
-        self.first_day.is_some_and(|first| first <= date) && date <= self.last_day
-    }
 }
 
 /// The report for `year` as of `as_of` (see the module docs).
@@ -357,16 +353,20 @@ fn standard_count(ledger: &Ledger, standard: u32, households: u64) -> Option<Sta
 }
 
 fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty {
+    let counts = ledger.poverty_counts();
     // Households with an exit in the period, per standard index.
-    let mut exits: BTreeMap<u32, u64> = BTreeMap::new();
-    for (_, household) in ledger.households().iter() {
-        for status in &household.statuses {
-            if status.exits.iter().any(|date| period.contains(*date)) {
-                *exits.entry(status.standard).or_default() += 1;
-            }
-        }
-    }
-    let mut ranked: Vec<(u32, u64)> = exits.into_iter().collect();
+    let mut ranked: Vec<(u32, u64)> = match period.first_day {
+        Some(first) => ledger
+            .standards()
+            .iter()
+            .map(|(index, _)| {
+                let exits = counts.exits_within_a_year(index, first, period.last_day);
+                (index, exits)
+            })
+            .filter(|(_, exits)| *exits > 0)
+            .collect(),
+        None => Vec::new(),
+    };
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let exits_by_standard: Vec<StandardCount> = ranked
         .iter()
@@ -386,17 +386,7 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty 
             ))
         })
         .map(|(index, _)| index);
-    let near_poor_on = |standard: u32| -> u64 {
-        ledger
-            .households()
-            .iter()
-            .filter(|(_, household)| {
-                household.status_under(standard).is_some_and(|status| {
-                    status.status == PovertyStatus::NearPoor && status.effective_on <= as_of
-                })
-            })
-            .count() as u64
-    };
+    let near_poor_on = |standard: u32| counts.near_poor_on(standard, as_of);
     let near_poor_remaining: Vec<StandardCount> = in_force
         .iter()
         .filter_map(|&standard| standard_count(ledger, standard, near_poor_on(standard)))
@@ -426,27 +416,6 @@ fn schedule_on(pledge: &Pledge, as_of: NaiveDate) -> Schedule {
         }
         _ => pledge.schedule,
     }
-}
-
-/// Sponsors owing a month of `window` under `schedule` (segment by segment).
-fn sponsors_owing(
-    sponsorship: &Sponsorship,
-    schedule: Schedule,
-    window: Schedule,
-) -> impl Iterator<Item = u32> + '_ {
-    let owed = schedule.intersect(&window);
-    let segments = &sponsorship.segments;
-    segments
-        .iter()
-        .enumerate()
-        .filter_map(move |(index, segment)| {
-            let end = match segments.get(index + 1) {
-                Some(next) => next.from.previous()?,
-                None => schedule.last,
-            };
-            let part = Schedule::new(segment.from, end)?;
-            owed?.intersect(&part).map(|_| segment.sponsor)
-        })
 }
 
 /// Every month of `window`, in order.
@@ -482,32 +451,47 @@ fn paid_by(ledger: &Ledger, index: u32, pledge: &Pledge, as_of: NaiveDate) -> i1
 /// window (whole dong). Most children have one active pledge, whose amount that is; only the
 /// others are grouped and summed month by month.
 struct PerChild {
-    /// Per child index: active pledges seen, and the first one's schedule and amount.
-    slots: Vec<(u32, Option<(Schedule, i64)>)>,
+    /// Per child index: active pledges seen, the first one's index and monthly amount. 16
+    /// bytes a child, so that the table (touched at random, once per pledge) stays in a
+    /// core's cache at tens of thousands of children.
+    slots: Vec<ChildSlot>,
     /// The second and later pledges of children with several: (child, schedule, monthly).
     several: Vec<(u32, Schedule, i64)>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct ChildSlot {
+    count: u32,
+    first: u32,
+    monthly: i64,
 }
 
 impl PerChild {
     fn new(children: usize) -> PerChild {
         PerChild {
-            slots: vec![(0, None); children],
+            slots: vec![ChildSlot::default(); children],
             several: Vec::new(),
         }
     }
 
-    fn add(&mut self, child: u32, schedule: Schedule, monthly: i64) {
-        if let Some((count, first)) = self.slots.get_mut(child as usize) {
-            *count += 1;
-            match first {
-                None => *first = Some((schedule, monthly)),
-                Some(_) => self.several.push((child, schedule, monthly)),
+    fn add(&mut self, child: u32, pledge: u32, schedule: Schedule, monthly: i64) {
+        if let Some(slot) = self.slots.get_mut(child as usize) {
+            slot.count += 1;
+            if slot.count == 1 {
+                (slot.first, slot.monthly) = (pledge, monthly);
+            } else {
+                self.several.push((child, schedule, monthly));
             }
         }
     }
 
     /// Children with an active pledge, and the smallest and largest per-child amount.
-    fn range(mut self, window: Schedule) -> (u64, Option<(i64, i64)>) {
+    fn range(
+        mut self,
+        window: Schedule,
+        pledges: &[Pledge],
+        as_of: NaiveDate,
+    ) -> (u64, Option<(i64, i64)>) {
         let mut children = 0u64;
         let mut range: Option<(i64, i64)> = None;
         let mut note = |amount: i64| {
@@ -515,16 +499,18 @@ impl PerChild {
                 (min.min(amount), max.max(amount))
             }));
         };
-        for (child, (count, first)) in (0u32..).zip(&self.slots) {
-            let Some((schedule, monthly)) = *first else {
-                continue;
-            };
-            children += 1;
-            if *count == 1 {
-                note(monthly);
-            } else {
-                self.several.push((child, schedule, monthly));
+        for (child, slot) in (0u32..).zip(&self.slots) {
+            match slot.count {
+                0 => continue,
+                1 => note(slot.monthly),
+                _ => {
+                    if let Some(first) = pledges.get(slot.first as usize) {
+                        let schedule = schedule_on(first, as_of);
+                        self.several.push((child, schedule, slot.monthly));
+                    }
+                }
             }
+            children += 1;
         }
         self.several.sort_unstable_by_key(|(child, _, _)| *child);
         for pledges in self.several.chunk_by(|a, b| a.0 == b.0) {
@@ -578,15 +564,14 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         report.sponsorships += 1;
         report.until_18 += u64::from(pledge.until_18);
         // Active means owing a month of the window, so a sole sponsor owes one of them.
-        match pledge.sole_sponsor {
-            Some(sponsor) => sponsors.mark(sponsor),
-            None => {
-                if let Some(found) = ledger.sponsorships().at(index) {
-                    sponsors_owing(found, schedule, window).for_each(|s| sponsors.mark(s));
-                }
-            }
+        match pledge.sponsors {
+            PledgeSponsors::Sole(sponsor) => sponsors.mark(sponsor),
+            PledgeSponsors::Shared(run) => ledger
+                .shared_parts(run, schedule)
+                .filter(|(_, part)| part.intersect(&window).is_some())
+                .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
         }
-        per_child.add(pledge.child, schedule, pledge.monthly);
+        per_child.add(pledge.child, index, schedule, pledge.monthly);
         let monthly = i128::from(pledge.monthly);
         if schedule.contains(window.last) {
             commitment += monthly;
@@ -598,7 +583,7 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
             through,
         ));
     }
-    let (children, range) = per_child.range(window);
+    let (children, range) = per_child.range(window, pledges, as_of);
     let as_dong = |units: i64| Dong::from_units(i128::from(units)).unwrap_or(Dong::MAX);
     report.children = children;
     report.sponsors = sponsors.count();

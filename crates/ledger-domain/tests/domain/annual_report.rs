@@ -299,6 +299,30 @@ fn a_child_sponsored_by_one_sponsor_after_another_counts_once_at_one_amount() {
 }
 
 #[test]
+fn a_first_pledge_ended_after_the_query_date_still_counts_in_the_amount_per_child() {
+    let mut s = world_with_sponsorship();
+    s.record(pledge(
+        "sp-2",
+        "child-1",
+        "org-2",
+        500_000,
+        "2023-03",
+        "2023-02-20",
+    ));
+    // Recorded in October: sp-1's last month was February.
+    s.record(end_sponsorship("sp-1", "2023-02", "2023-10-15"));
+    // On 30 June the end is not known yet: sp-1 still owes March to June beside sp-2.
+    let june = annual_report(&s.ledger, 2023, d("2023-06-30")).sponsorship;
+    assert_eq!((june.children, june.sponsorships), (1, 2));
+    assert_eq!(june.monthly_amount_per_child, Some(vnd(1_500_000)));
+    assert_eq!(june.monthly_commitment, vnd(1_500_000));
+    // By the year's end it is: 1,000,000 in January and February, then 500,000.
+    let december = annual_report(&s.ledger, 2023, d("2023-12-31")).sponsorship;
+    assert_eq!(december.monthly_amount_per_child, Some(vnd(1_000_000)));
+    assert_eq!(december.monthly_commitment, vnd(500_000));
+}
+
+#[test]
 fn jobs_and_units_before_the_end_of_the_year() {
     let mut s = Scenario::given(world());
     s.record(cmd(

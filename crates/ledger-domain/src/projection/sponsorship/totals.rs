@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{Obligation, ObligationSum, Seen};
 use crate::id::Id;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, PledgeSponsors};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{turns_18_on, DueThrough};
@@ -68,22 +68,18 @@ fn totals_of(ledger: &Ledger, programme: Option<(u32, &Id)>, on: NaiveDate) -> S
     let mut commitment: i128 = 0;
     let mut counted = 0u64;
     let mut until_18 = 0u64;
-    for (index, pledge) in (0u32..).zip(ledger.pledges()) {
+    for pledge in ledger.pledges() {
         if only.is_some_and(|only| pledge.programme != only) {
             continue;
         }
         counted += 1;
         until_18 += u64::from(pledge.until_18);
         children.mark(pledge.child);
-        match pledge.sole_sponsor {
-            Some(sponsor) => sponsors.mark(sponsor),
-            None => {
-                if let Some(sponsorship) = ledger.sponsorships().at(index) {
-                    sponsorship
-                        .parts()
-                        .for_each(|(sponsor, _)| sponsors.mark(sponsor));
-                }
-            }
+        match pledge.sponsors {
+            PledgeSponsors::Sole(sponsor) => sponsors.mark(sponsor),
+            PledgeSponsors::Shared(run) => ledger
+                .shared_parts(run, pledge.schedule)
+                .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
         }
         let monthly = i128::from(pledge.monthly);
         if month.is_some_and(|month| pledge.schedule.contains(month)) {
