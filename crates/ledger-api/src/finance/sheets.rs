@@ -117,7 +117,11 @@ fn disbursements(ledger: &Ledger) -> Sheet {
                 text(source),
                 text(d.disbursed_on),
                 money(d.amount),
-                text(if d.reversed { "reversed" } else { "" }),
+                text(if d.reversed_on.is_some() {
+                    "reversed"
+                } else {
+                    ""
+                }),
                 text(d.event_id),
             ]);
         }

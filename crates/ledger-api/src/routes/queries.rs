@@ -55,24 +55,43 @@ fn today() -> NaiveDate {
     (Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
+/// How a query reads the valid-time axis, which decides whether the live view can answer a
+/// past `as_of`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ValidTime {
+    /// The query reads the facts folded in, so a past `as_of` needs a ledger replayed to it.
+    Replayed,
+    /// The query compares every date it reads with `as_of` itself and is tested to equal the
+    /// replayed answer (e.g. [`budget::budget_summary_as_of`]): the live view answers any
+    /// `as_of`.
+    Compared,
+}
+
 /// Runs `query` against the ledger at the requested point in time and wraps its answer.
 async fn answer<T: Serialize>(
     state: &AppState,
     caller: &Caller,
     uri: &OriginalUri,
-    time: TimeParams,
+    (time, valid_time): (TimeParams, ValidTime),
     query: impl FnOnce(&Ledger, NaiveDate) -> T,
 ) -> Result<Response, ApiError> {
     let (known_at, at_position) = (time.known_at, time.at_position);
-    cached(state, caller, uri, time, query, |data, on, position| {
-        json_bytes(&Answer {
-            as_of: on,
-            known_at,
-            at_position,
-            position,
-            data: serde_json::to_value(data).map_err(|e| ApiError::Internal(e.to_string()))?,
-        })
-    })
+    cached(
+        state,
+        caller,
+        uri,
+        (time, valid_time),
+        query,
+        |data, on, position| {
+            json_bytes(&Answer {
+                as_of: on,
+                known_at,
+                at_position,
+                position,
+                data: serde_json::to_value(data).map_err(|e| ApiError::Internal(e.to_string()))?,
+            })
+        },
+    )
     .await
 }
 
@@ -89,7 +108,7 @@ async fn cached<T>(
     state: &AppState,
     caller: &Caller,
     uri: &OriginalUri,
-    time: TimeParams,
+    (time, valid_time): (TimeParams, ValidTime),
     query: impl FnOnce(&Ledger, NaiveDate) -> T,
     render: impl FnOnce(T, NaiveDate, u64) -> Result<Bytes, ApiError>,
 ) -> Result<Response, ApiError> {
@@ -99,7 +118,7 @@ async fn cached<T>(
     let on = time.as_of.unwrap_or_else(today);
     // The date is part of the request: without `as_of` it is today's, which moves at midnight.
     let request = format!("{on} {}", uri.0);
-    let source = match live_view_covers(state, &time).await? {
+    let source = match live_view_covers(state, &time, valid_time).await? {
         Some(folded) => match state.answers.live(&request, folded.position) {
             Some(body) => return Ok(json_response(body)),
             None => Source::Live(folded),
@@ -139,23 +158,26 @@ enum Source<'a> {
 }
 
 /// The live view, caught up, when it is the ledger the request asks for: no `known_at` or
-/// `at_position`, and no `as_of` or one on or after every business date in the log (the
-/// valid-time filter then keeps every event; dashboards pass today's date explicitly).
+/// `at_position`, and no `as_of`, one on or after every business date in the log (the
+/// valid-time filter then keeps every event; dashboards pass today's date explicitly), or
+/// any `as_of` for a query that compares dates itself.
 async fn live_view_covers<'a>(
     state: &'a AppState,
     time: &TimeParams,
+    valid_time: ValidTime,
 ) -> Result<Option<RwLockReadGuard<'a, Folded>>, ApiError> {
     if time.known_at.is_some() || time.at_position.is_some() {
         return Ok(None);
     }
     state.view.catch_up(&state.store).await?;
     let folded = state.view.read().await;
-    let whole_log = time.as_of.is_none_or(|as_of| {
-        folded
-            .ledger
-            .latest_occurred_on()
-            .is_none_or(|latest| latest <= as_of)
-    });
+    let whole_log = valid_time == ValidTime::Compared
+        || time.as_of.is_none_or(|as_of| {
+            folded
+                .ledger
+                .latest_occurred_on()
+                .is_none_or(|latest| latest <= as_of)
+        });
     Ok(whole_log.then_some(folded))
 }
 
@@ -175,7 +197,7 @@ pub async fn at_time<T>(
         caller.require(Access::Inspect)?;
     }
     let on = time.as_of.unwrap_or_else(today);
-    if let Some(folded) = live_view_covers(state, &time).await? {
+    if let Some(folded) = live_view_covers(state, &time, ValidTime::Replayed).await? {
         return Ok((query(&folded.ledger, on), on, folded.position));
     }
     let (ledger, upto) =
@@ -257,8 +279,34 @@ pub async fn budgets(
     };
     let on = time.as_of.unwrap_or_else(today);
     let grouping = g.resolve(on)?;
-    answer(&state, &auth.caller, &uri, time, |l, _| {
-        budget::budget_book(l, &filter, grouping)
+    answer(
+        &state,
+        &auth.caller,
+        &uri,
+        (time, ValidTime::Replayed),
+        |l, _| budget::budget_book(l, &filter, grouping),
+    )
+    .await
+}
+
+/// Allocated, committed, disbursed and remaining per programme and source. A past `as_of` is
+/// answered from the live view: every fact the summary reads keeps its dates.
+#[utoipa::path(get, path = "/api/v1/budgets/summary", tag = "queries",
+    summary = "Allocated, committed, disbursed and remaining per programme and source",
+    params(TimeParams), security(("bearer" = ["aggregates"])),
+    responses((status = 200, body = Answer),
+        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub async fn budget_summary(
+    State(state): State<AppState>,
+    auth: Authorized<scope::Aggregates>,
+    uri: OriginalUri,
+    ApiQuery(time): ApiQuery<TimeParams>,
+) -> Result<Response, ApiError> {
+    let valid_time = ValidTime::Compared;
+    answer(&state, &auth.caller, &uri, (time, valid_time), |l, on| {
+        budget::budget_summary_as_of(l, on)
     })
     .await
 }
@@ -308,14 +356,14 @@ macro_rules! queries {
                 debug_assert_eq!(<scope::$scope as Scope>::ACCESS.scope(), $scope_name);
                 let $grouping = g.resolve(time.as_of.unwrap_or_else(today))?;
                 let $f = Filters::check($f)?;
-                answer(&state, &auth.caller, &uri, time, |$ledger, $on| $body).await
+                answer(&state, &auth.caller, &uri, (time, ValidTime::Replayed), |$ledger, $on| $body).await
             }
         )*
 
         /// Registers every query route.
         pub fn register(router: utoipa_axum::router::OpenApiRouter<AppState>)
             -> utoipa_axum::router::OpenApiRouter<AppState> {
-            router.routes(utoipa_axum::routes!(budgets)).routes(utoipa_axum::routes!(annual_report)) $(.routes(utoipa_axum::routes!($handler)))*
+            router.routes(utoipa_axum::routes!(budgets)).routes(utoipa_axum::routes!(budget_summary)).routes(utoipa_axum::routes!(annual_report)) $(.routes(utoipa_axum::routes!($handler)))*
         }
     };
 }
@@ -355,8 +403,6 @@ impl Filters {
 use chrono::Datelike;
 
 queries! {
-    budget_summary "/api/v1/budgets/summary" Aggregates "aggregates" "Allocated, committed, disbursed and remaining per programme and source"
-        |l, _on, _g, _f| budget::budget_summary(l);
     trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" "Trial balance of every account: debits equal credits"
         |l, _on, _g, _f| accounts::trial_balance(l);
     housing_progress "/api/v1/housing" Aggregates "aggregates" "Housing progress per programme: counts, amounts, deadline, days ahead"
@@ -437,7 +483,7 @@ pub async fn annual_report(
         &state,
         &auth.caller,
         &uri,
-        time,
+        (time, ValidTime::Replayed),
         report,
         |mut report, _, position| {
             report.position = Some(position);

@@ -67,8 +67,8 @@ pub struct DisbursementRecord {
     pub amount: Dong,
     /// Date.
     pub disbursed_on: NaiveDate,
-    /// True once reversed.
-    pub reversed: bool,
+    /// The reversal's date, once reversed (an `as_of` before it still counts the disbursement).
+    pub reversed_on: Option<NaiveDate>,
 }
 
 impl Support {
@@ -210,7 +210,7 @@ impl Ledger {
             part,
             amount: event.amount,
             disbursed_on: event.disbursed_on,
-            reversed: false,
+            reversed_on: None,
         });
         let (programme, unit) = (support.programme, support.unit);
         self.book_disbursement(
@@ -243,10 +243,10 @@ impl Ledger {
         let Some(disbursement) = support.disbursements.get_mut(record as usize) else {
             return false;
         };
-        if disbursement.reversed {
+        if disbursement.reversed_on.is_some() {
             return false;
         }
-        disbursement.reversed = true;
+        disbursement.reversed_on = Some(event.reversed_on);
         let (part, amount, date) = (
             disbursement.part,
             disbursement.amount,

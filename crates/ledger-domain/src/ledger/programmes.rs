@@ -95,8 +95,8 @@ pub struct AllocationRecord {
     pub amount: Dong,
     /// Its date.
     pub allocated_on: NaiveDate,
-    /// True once reversed.
-    pub reversed: bool,
+    /// The reversal's date, once reversed (an `as_of` before it still counts the allocation).
+    pub reversed_on: Option<NaiveDate>,
 }
 
 impl Programme {
@@ -188,7 +188,7 @@ impl Ledger {
             source: event.source.clone(),
             amount: event.amount,
             allocated_on: event.allocated_on,
-            reversed: false,
+            reversed_on: None,
         });
         let budget = programme.source_mut(&event.source);
         adjust(&mut budget.allocated, event.amount, true);
@@ -219,10 +219,10 @@ impl Ledger {
         let Some(allocation) = programme.allocations.get_mut(record as usize) else {
             return false;
         };
-        if allocation.reversed {
+        if allocation.reversed_on.is_some() {
             return false;
         }
-        allocation.reversed = true;
+        allocation.reversed_on = Some(event.reversed_on);
         let (source, amount, month) = (
             allocation.source.clone(),
             allocation.amount,

@@ -11,7 +11,9 @@ use ledger_domain::money::Balance;
 use ledger_domain::money::Dong;
 use ledger_domain::posting::Account;
 use ledger_domain::projection::accounts::account_balances;
-use ledger_domain::projection::budget::{budget_book, budget_summary, BudgetFilter, BudgetSummary};
+use ledger_domain::projection::budget::{
+    budget_book, budget_summary, budget_summary_as_of, BudgetFilter, BudgetSummary,
+};
 use ledger_domain::projection::housing::housing_progress;
 use ledger_domain::projection::sponsorship::{by_programme, by_sponsor, sponsorships, totals};
 use ledger_domain::projection::UnitGrouping;
@@ -127,6 +129,17 @@ proptest! {
         // Business dates of the ops never decrease, so the same state existed during the run.
         let ops_by_then = ((day / 3) + 1).min(ops.len() as i64) as usize;
         prop_assert_eq!(&as_of, &snapshots[ops_by_then - 1]);
+    }
+
+    #[test]
+    fn the_budget_summary_as_of_a_date_equals_the_summary_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..260i64,
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let replayed = replay(&s.log, Some(date), None);
+        prop_assert_eq!(budget_summary_as_of(&s.ledger, date), budget_summary(&replayed), "as of {}", date);
     }
 
     #[test]
