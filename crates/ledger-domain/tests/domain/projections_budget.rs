@@ -129,10 +129,7 @@ fn the_summary_as_of_a_past_date_from_the_live_ledger_equals_the_replay_to_that_
     let mut s = with_disbursement();
     let disbursement = s.last_id();
     s.record(reverse("ReverseDisbursement", disbursement, "2023-05-01"));
-    s.record(cmd(
-        json!({"command": "CancelSupport", "support_id": "sup-1",
-        "reason": "moved", "cancelled_on": "2023-06-01"}),
-    ));
+    s.record(cancel("sup-1", "2023-06-01"));
     s.record(open_programme(
         "housing-2024",
         "housing",
