@@ -289,28 +289,6 @@ pub async fn budgets(
     .await
 }
 
-/// Allocated, committed, disbursed and remaining per programme and source. A past `as_of` is
-/// answered from the live view: every fact the summary reads keeps its dates.
-#[utoipa::path(get, path = "/api/v1/budgets/summary", tag = "queries",
-    summary = "Allocated, committed, disbursed and remaining per programme and source",
-    params(TimeParams), security(("bearer" = ["aggregates"])),
-    responses((status = 200, body = Answer),
-        (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 401, body = crate::problem::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::problem::Problem, content_type = "application/problem+json")))]
-pub async fn budget_summary(
-    State(state): State<AppState>,
-    auth: Authorized<scope::Aggregates>,
-    uri: OriginalUri,
-    ApiQuery(time): ApiQuery<TimeParams>,
-) -> Result<Response, ApiError> {
-    let valid_time = ValidTime::Compared;
-    answer(&state, &auth.caller, &uri, (time, valid_time), |l, on| {
-        budget::budget_summary_as_of(l, on)
-    })
-    .await
-}
-
 /// Filters of the per-topic queries; each query documents which it reads.
 #[derive(Deserialize, IntoParams, Default)]
 #[into_params(parameter_in = Query)]
@@ -334,9 +312,13 @@ pub struct FilterParams {
 /// Longest window for "turning 18 within N months": the whole span of a sponsorship.
 const TURNING_18_MONTHS_MAX: u32 = 216;
 
+/// Each query: handler, path, scope, how it reads valid time ([`ValidTime`]), summary, and its
+/// body over the ledger, the query date, the requested `as_of` (`None` without one: then
+/// every fact counts, as in a replayed query, even one dated after today), the unit
+/// grouping and the filters.
 macro_rules! queries {
-    ($($handler:ident $path:tt $scope:ident $scope_name:tt $summary:tt
-        |$ledger:ident, $on:ident, $grouping:ident, $f:ident| $body:expr;)*) => {
+    ($($handler:ident $path:tt $scope:ident $scope_name:tt $valid_time:ident $summary:tt
+        |$ledger:ident, $on:ident, $as_of:ident, $grouping:ident, $f:ident| $body:expr;)*) => {
         $(
             #[utoipa::path(get, path = $path, tag = "queries", summary = $summary,
                 params(TimeParams, GroupingParams, FilterParams),
@@ -356,14 +338,15 @@ macro_rules! queries {
                 debug_assert_eq!(<scope::$scope as Scope>::ACCESS.scope(), $scope_name);
                 let $grouping = g.resolve(time.as_of.unwrap_or_else(today))?;
                 let $f = Filters::check($f)?;
-                answer(&state, &auth.caller, &uri, (time, ValidTime::Replayed), |$ledger, $on| $body).await
+                let $as_of = time.as_of;
+                answer(&state, &auth.caller, &uri, (time, ValidTime::$valid_time), |$ledger, $on| $body).await
             }
         )*
 
         /// Registers every query route.
         pub fn register(router: utoipa_axum::router::OpenApiRouter<AppState>)
             -> utoipa_axum::router::OpenApiRouter<AppState> {
-            router.routes(utoipa_axum::routes!(budgets)).routes(utoipa_axum::routes!(budget_summary)).routes(utoipa_axum::routes!(annual_report)) $(.routes(utoipa_axum::routes!($handler)))*
+            router.routes(utoipa_axum::routes!(budgets)).routes(utoipa_axum::routes!(annual_report)) $(.routes(utoipa_axum::routes!($handler)))*
         }
     };
 }
@@ -403,50 +386,58 @@ impl Filters {
 use chrono::Datelike;
 
 queries! {
-    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" "Trial balance of every account: debits equal credits"
-        |l, _on, _g, _f| accounts::trial_balance(l);
-    housing_progress "/api/v1/housing" Aggregates "aggregates" "Housing progress per programme: counts, amounts, deadline, days ahead"
-        |l, on, _g, _f| housing::housing_progress(l, on);
-    housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" "Housing approvals and completions per commune/ward"
-        |l, _on, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
-    housing_works "/api/v1/housing/works" Details "details" "Every housing work: planned vs actual completion, overdue"
-        |l, on, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
-    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" "Children, sponsors, monthly commitment, obligation, forecast by year"
-        |l, on, _g, _f| sponsorship::totals(l, on);
-    sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" "Sponsorship totals per programme"
-        |l, on, _g, _f| sponsorship::by_programme(l, on);
-    sponsorship_by_unit "/api/v1/sponsorship/by-unit" Aggregates "aggregates" "Sponsorship obligations per commune/ward"
-        |l, on, g, _f| sponsorship::by_unit(l, on, g);
-    sponsorships "/api/v1/sponsorship/sponsorships" Details "details" "Every sponsorship: schedule, due, paid, arrears, prepaid, future liability"
-        |l, on, _g, _f| sponsorship::sponsorships(l, on);
-    sponsorship_arrears "/api/v1/sponsorship/arrears" Details "details" "Sponsorships in arrears"
-        |l, on, _g, _f| sponsorship::in_arrears(l, on);
-    sponsorship_by_child "/api/v1/sponsorship/by-child" Details "details" "Obligations per child"
-        |l, on, _g, _f| sponsorship::by_child(l, on);
-    sponsorship_by_sponsor "/api/v1/sponsorship/by-sponsor" Details "details" "Obligations per sponsoring organisation"
-        |l, on, _g, _f| sponsorship::by_sponsor(l, on);
-    turning_18 "/api/v1/sponsorship/turning-18" Details "details" "Children turning 18 within `months` months"
-        |l, on, _g, f| sponsorship::turning_18_within(l, on, f.months);
-    poverty_status "/api/v1/poverty" Aggregates "aggregates" "Households by status per standard and commune/ward"
-        |l, _on, g, f| poverty::status_counts(l, f.standard.as_ref().map(Id::as_str), g);
-    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" "Exits from near-poverty in a period, per standard and unit"
-        |l, on, g, f| poverty::exits(
+    budget_summary "/api/v1/budgets/summary" Aggregates "aggregates" Compared "Allocated, committed, disbursed and remaining per programme and source"
+        |l, _on, as_of, _g, _f| match as_of {
+            Some(as_of) => budget::budget_summary_as_of(l, as_of),
+            None => budget::budget_summary(l),
+        };
+    housing_progress "/api/v1/housing" Aggregates "aggregates" Compared "Housing progress per programme: counts, amounts, deadline, days ahead"
+        |l, on, as_of, _g, _f| match as_of {
+            Some(as_of) => housing::housing_progress_as_of(l, as_of),
+            None => housing::housing_progress(l, on),
+        };
+    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" Replayed "Trial balance of every account: debits equal credits"
+        |l, _on, _as_of, _g, _f| accounts::trial_balance(l);
+    housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" Replayed "Housing approvals and completions per commune/ward"
+        |l, _on, _as_of, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
+    housing_works "/api/v1/housing/works" Details "details" Replayed "Every housing work: planned vs actual completion, overdue"
+        |l, on, _as_of, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
+    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Replayed "Children, sponsors, monthly commitment, obligation, forecast by year"
+        |l, on, _as_of, _g, _f| sponsorship::totals(l, on);
+    sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" Replayed "Sponsorship totals per programme"
+        |l, on, _as_of, _g, _f| sponsorship::by_programme(l, on);
+    sponsorship_by_unit "/api/v1/sponsorship/by-unit" Aggregates "aggregates" Replayed "Sponsorship obligations per commune/ward"
+        |l, on, _as_of, g, _f| sponsorship::by_unit(l, on, g);
+    sponsorships "/api/v1/sponsorship/sponsorships" Details "details" Replayed "Every sponsorship: schedule, due, paid, arrears, prepaid, future liability"
+        |l, on, _as_of, _g, _f| sponsorship::sponsorships(l, on);
+    sponsorship_arrears "/api/v1/sponsorship/arrears" Details "details" Replayed "Sponsorships in arrears"
+        |l, on, _as_of, _g, _f| sponsorship::in_arrears(l, on);
+    sponsorship_by_child "/api/v1/sponsorship/by-child" Details "details" Replayed "Obligations per child"
+        |l, on, _as_of, _g, _f| sponsorship::by_child(l, on);
+    sponsorship_by_sponsor "/api/v1/sponsorship/by-sponsor" Details "details" Replayed "Obligations per sponsoring organisation"
+        |l, on, _as_of, _g, _f| sponsorship::by_sponsor(l, on);
+    turning_18 "/api/v1/sponsorship/turning-18" Details "details" Replayed "Children turning 18 within `months` months"
+        |l, on, _as_of, _g, f| sponsorship::turning_18_within(l, on, f.months);
+    poverty_status "/api/v1/poverty" Aggregates "aggregates" Replayed "Households by status per standard and commune/ward"
+        |l, _on, _as_of, g, f| poverty::status_counts(l, f.standard.as_ref().map(Id::as_str), g);
+    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" Replayed "Exits from near-poverty in a period, per standard and unit"
+        |l, on, _as_of, g, f| poverty::exits(
             l,
             f.standard.as_ref().map(Id::as_str),
             f.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on)),
             f.to.unwrap_or(on),
             g,
         );
-    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" "Near-poor households remaining per standard"
-        |l, _on, _g, _f| poverty::near_poor_remaining(l);
-    jobs_progress "/api/v1/jobs" Aggregates "aggregates" "Jobs created vs the year's target, percent of plan"
-        |l, on, _g, f| jobs::jobs_progress(l, f.year.unwrap_or(on.year()));
-    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" "Jobs created per commune/ward"
-        |l, on, g, f| jobs::jobs_by_unit(l, f.year.unwrap_or(on.year()), g);
-    units_valid "/api/v1/units" Aggregates "aggregates" "Communes and wards valid on `as_of`"
-        |l, on, _g, _f| units::units_valid_on(l, on);
-    unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" "Every recorded unit and the unit that holds it on `as_of`"
-        |l, on, _g, _f| units::mapping_table(l, on);
+    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" Replayed "Near-poor households remaining per standard"
+        |l, _on, _as_of, _g, _f| poverty::near_poor_remaining(l);
+    jobs_progress "/api/v1/jobs" Aggregates "aggregates" Replayed "Jobs created vs the year's target, percent of plan"
+        |l, on, _as_of, _g, f| jobs::jobs_progress(l, f.year.unwrap_or(on.year()));
+    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" Replayed "Jobs created per commune/ward"
+        |l, on, _as_of, g, f| jobs::jobs_by_unit(l, f.year.unwrap_or(on.year()), g);
+    units_valid "/api/v1/units" Aggregates "aggregates" Replayed "Communes and wards valid on `as_of`"
+        |l, on, _as_of, _g, _f| units::units_valid_on(l, on);
+    unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" Replayed "Every recorded unit and the unit that holds it on `as_of`"
+        |l, on, _as_of, _g, _f| units::mapping_table(l, on);
 }
 
 /// The year's report: housing (households, new builds, repairs, support, deadline, days

@@ -195,7 +195,7 @@ pub async fn corrections_change_what_is_known_after_them_and_not_before(app: Tes
     assert_ne!(old["last_month"], new["last_month"]);
 }
 
-pub async fn the_budget_summary_as_of_a_past_date_equals_the_replay_to_that_date(app: TestApp) {
+pub async fn summary_and_housing_as_of_a_past_date_equal_the_replay_to_that_date(app: TestApp) {
     load_halong(&app).await;
     let log: Vec<_> = app.store.read_all(1).try_collect().await.unwrap();
     let disbursement = log
@@ -208,10 +208,15 @@ pub async fn the_budget_summary_as_of_a_past_date_equals_the_replay_to_that_date
         "event_id": disbursement.event_id, "reason": "paid twice", "reversed_on": "2023-12-20"}),
     )
     .await;
+    record(
+        &app,
+        json!({"command": "CorrectCompletionDate", "support_id": "house-030",
+        "completed_on": "2023-12-18", "reason": "acceptance record", "corrected_on": "2023-12-20"}),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
-    let mut answers = Vec::new();
-    for date in [
+    let dates = [
         "2022-12-31",
         "2023-01-15",
         "2023-03-31",
@@ -220,31 +225,51 @@ pub async fn the_budget_summary_as_of_a_past_date_equals_the_replay_to_that_date
         "2023-12-19",
         "2023-12-20",
         "2023-12-31",
-    ] {
-        // The summary answers a past `as_of` from the live view; with `known_at` the same
-        // question is answered by a replay of the log.
-        let live = app
-            .get_ok(
-                Role::Finance,
-                &format!("/api/v1/budgets/summary?as_of={date}"),
-            )
-            .await;
-        let replayed = app
-            .get_ok(
-                Role::Finance,
-                &format!("/api/v1/budgets/summary?as_of={date}&known_at={now}"),
-            )
-            .await;
-        assert_eq!(live["data"], replayed["data"], "as of {date}");
-        assert_eq!(live["as_of"], date);
-        assert_eq!(live["position"], replayed["position"]);
-        answers.push(disbursed(&live));
+    ];
+    let mut disbursed_by_date = Vec::new();
+    let mut last_completion = Vec::new();
+    for path in ["/api/v1/budgets/summary", "/api/v1/housing"] {
+        for date in dates {
+            // These answer a past `as_of` from the live view; with `known_at` the same
+            // question is answered by a replay of the log.
+            let live = app
+                .get_ok(Role::Finance, &format!("{path}?as_of={date}"))
+                .await;
+            let replayed = app
+                .get_ok(
+                    Role::Finance,
+                    &format!("{path}?as_of={date}&known_at={now}"),
+                )
+                .await;
+            assert_eq!(live["data"], replayed["data"], "{path} as of {date}");
+            assert_eq!(live["as_of"], date);
+            assert_eq!(live["position"], replayed["position"]);
+            match path {
+                "/api/v1/housing" => {
+                    last_completion.push(live["data"][0]["last_completion_on"].clone())
+                }
+                _ => disbursed_by_date.push(disbursed(&live)),
+            }
+        }
     }
     // The figures move with the date: nothing disbursed before the first disbursement, and
-    // the reversal takes effect on its own date.
-    assert_eq!(answers.first(), Some(&0));
-    assert!(answers[5] > answers[6], "{answers:?}");
-    assert_eq!(answers[6], answers[7]);
+    // the reversal takes effect on its own date; so does the corrected completion date.
+    assert_eq!(disbursed_by_date.first(), Some(&0));
+    assert!(
+        disbursed_by_date[5] > disbursed_by_date[6],
+        "{disbursed_by_date:?}"
+    );
+    assert_eq!(disbursed_by_date[6], disbursed_by_date[7]);
+    assert_ne!(
+        last_completion[5],
+        json!("2023-12-18"),
+        "{last_completion:?}"
+    );
+    assert_eq!(
+        last_completion[6],
+        json!("2023-12-18"),
+        "{last_completion:?}"
+    );
 }
 
 /// Whole dong in a spreadsheet cell, read back without rounding (the writer refuses > 2^53).

@@ -39,6 +39,9 @@ pub struct Support {
     pub started_on: Option<NaiveDate>,
     /// When the works were completed (as last corrected).
     pub completed_on: Option<NaiveDate>,
+    /// Every completion and correction in log order: (the date it occurred, the completion
+    /// date it gives), so an `as_of` before a correction reads the date known then.
+    pub completions: Vec<(NaiveDate, NaiveDate)>,
     /// When cancelled.
     pub cancelled_on: Option<NaiveDate>,
     /// Every disbursement (a small per-support list), for reversals.
@@ -90,9 +93,45 @@ impl Support {
     pub fn is_live(&self) -> bool {
         self.cancelled_on.is_none()
     }
+
+    /// Records a completion or its correction, occurring on `occurred_on`.
+    pub(super) fn complete(&mut self, occurred_on: NaiveDate, completed_on: NaiveDate) {
+        self.completed_on = Some(completed_on);
+        self.completions.push((occurred_on, completed_on));
+    }
+
+    /// The completion date as the events that occurred by `as_of` gave it (the last of them in
+    /// log order), if any.
+    pub fn completed_on_as_of(&self, as_of: NaiveDate) -> Option<NaiveDate> {
+        self.completions
+            .iter()
+            .rev()
+            .find(|(occurred_on, _)| *occurred_on <= as_of)
+            .map(|(_, completed_on)| *completed_on)
+    }
+
+    /// Disbursed over all sources by `as_of`: disbursements dated by then and not reversed by
+    /// then.
+    pub fn disbursed_as_of(&self, as_of: NaiveDate) -> Dong {
+        self.disbursements
+            .iter()
+            .filter(|d| d.disbursed_on <= as_of && d.reversed_on.is_none_or(|on| on > as_of))
+            .fold(Dong::ZERO, |sum, d| sum.saturating_add(d.amount))
+    }
 }
 
 impl Ledger {
+    /// True if a replay of the events that occurred by `as_of` holds `support`: it was
+    /// approved by then, and so was its household registered (a replay skips an approval
+    /// whose household it has not folded).
+    pub fn support_occurred_by(&self, support: &Support, as_of: NaiveDate) -> bool {
+        support.approved_on <= as_of
+            && self
+                .households
+                .at(support.household)
+                .is_some_and(|household| household.registered_on <= as_of)
+    }
+
     /// Runs `change` on the support `id`; false if unknown.
     pub(super) fn with_support(&mut self, id: &Id, change: impl FnOnce(&mut Support)) -> bool {
         match self.supports.get_mut(id.as_str()) {
@@ -132,6 +171,7 @@ impl Ledger {
             approved_on: event.approved_on,
             started_on: None,
             completed_on: None,
+            completions: Vec::new(),
             cancelled_on: None,
             disbursements: Vec::new(),
         };

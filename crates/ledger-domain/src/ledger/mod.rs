@@ -70,7 +70,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 7;
+pub const SNAPSHOT_FORMAT: u32 = 8;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -169,13 +169,13 @@ impl Ledger {
                 support.started_on = Some(e.started_on);
             }),
             E::HouseBuilt(e) => self.with_support(&e.support_id, |support| {
-                support.completed_on = Some(e.completed_on);
+                support.complete(e.completed_on, e.completed_on);
             }),
             E::HouseRepaired(e) => self.with_support(&e.support_id, |support| {
-                support.completed_on = Some(e.completed_on);
+                support.complete(e.completed_on, e.completed_on);
             }),
             E::CompletionDateCorrected(e) => self.with_support(&e.support_id, |support| {
-                support.completed_on = Some(e.completed_on);
+                support.complete(e.corrected_on, e.completed_on);
             }),
             E::HousingSupportCancelled(e) => self.apply_support_cancelled(e),
             E::ChildRegistered(e) => self.apply_child_registered(e),

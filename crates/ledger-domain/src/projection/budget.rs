@@ -246,13 +246,7 @@ pub fn budget_summary_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<BudgetSumm
             .supports
             .iter()
             .filter_map(|&index| ledger.supports().at(index))
-            .filter(|support| {
-                by(support.approved_on)
-                    && ledger
-                        .households()
-                        .at(support.household)
-                        .is_some_and(|household| by(household.registered_on))
-            });
+            .filter(|support| ledger.support_occurred_by(support, as_of));
         for support in supports {
             let live = !undone_by(support.cancelled_on);
             for part in &support.parts {

@@ -93,7 +93,42 @@ fn supports_of<'a>(
         .filter_map(|&index| ledger.supports().at(index))
 }
 
-fn progress(ledger: &Ledger, programme: &Programme, on: NaiveDate) -> HousingProgress {
+/// What the progress reads of a support: as the ledger holds it, or as the events that
+/// occurred by a date gave it.
+struct SupportState {
+    live: bool,
+    completed_on: Option<NaiveDate>,
+    disbursed: Dong,
+}
+
+impl SupportState {
+    /// `None` if a replay to `as_of` would not hold the support.
+    fn of(ledger: &Ledger, support: &Support, as_of: Option<NaiveDate>) -> Option<SupportState> {
+        let Some(as_of) = as_of else {
+            return Some(SupportState {
+                live: support.is_live(),
+                completed_on: support.completed_on,
+                disbursed: support.disbursed(),
+            });
+        };
+        ledger
+            .support_occurred_by(support, as_of)
+            .then(|| SupportState {
+                live: support.cancelled_on.is_none_or(|on| on > as_of),
+                completed_on: support.completed_on_as_of(as_of),
+                disbursed: support.disbursed_as_of(as_of),
+            })
+    }
+}
+
+/// A programme's progress on `on`, from every fact (`as_of` `None`) or from those that
+/// occurred by `as_of`.
+fn progress(
+    ledger: &Ledger,
+    programme: &Programme,
+    on: NaiveDate,
+    as_of: Option<NaiveDate>,
+) -> HousingProgress {
     let mut report = HousingProgress {
         programme_id: programme.id.clone(),
         name: programme.name.clone(),
@@ -115,7 +150,10 @@ fn progress(ledger: &Ledger, programme: &Programme, on: NaiveDate) -> HousingPro
     };
     let mut households = HashSet::new();
     for support in supports_of(ledger, programme) {
-        if !support.is_live() {
+        let Some(state) = SupportState::of(ledger, support, as_of) else {
+            continue;
+        };
+        if !state.live {
             report.cancelled += 1;
             continue;
         }
@@ -127,8 +165,8 @@ fn progress(ledger: &Ledger, programme: &Programme, on: NaiveDate) -> HousingPro
             WorkKind::Repair => &mut report.repair_support,
         };
         *by_kind = by_kind.saturating_add(support.amount);
-        report.disbursed = report.disbursed.saturating_add(support.disbursed());
-        match support.completed_on {
+        report.disbursed = report.disbursed.saturating_add(state.disbursed);
+        match state.completed_on {
             Some(completed_on) => {
                 report.completed.add(support.kind);
                 report.last_completion_on = report.last_completion_on.max(Some(completed_on));
@@ -157,7 +195,22 @@ pub fn housing_progress(ledger: &Ledger, on: NaiveDate) -> Vec<HousingProgress> 
         .programmes()
         .iter()
         .filter(|(_, programme)| programme.kind == crate::event::ProgrammeKind::Housing)
-        .map(|(_, programme)| progress(ledger, programme, on))
+        .map(|(_, programme)| progress(ledger, programme, on, None))
+        .collect()
+}
+
+/// [`housing_progress`] of the ledger replayed `as_of` a past date, worked out from the live
+/// ledger: programmes opened by then, supports approved by then (with their households
+/// registered), cancellations, completion dates as known then (corrections keep their
+/// history) and disbursements net of reversals, each as of that date.
+pub fn housing_progress_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<HousingProgress> {
+    ledger
+        .programmes()
+        .iter()
+        .filter(|(_, programme)| {
+            programme.kind == crate::event::ProgrammeKind::Housing && programme.opened_on <= as_of
+        })
+        .map(|(_, programme)| progress(ledger, programme, as_of, Some(as_of)))
         .collect()
 }
 
@@ -168,5 +221,5 @@ pub fn programme_progress(
     on: NaiveDate,
 ) -> Option<HousingProgress> {
     let programme = ledger.programmes().get(programme_id)?;
-    Some(progress(ledger, programme, on))
+    Some(progress(ledger, programme, on, None))
 }

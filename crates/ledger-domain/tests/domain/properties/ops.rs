@@ -34,10 +34,14 @@ pub enum Op {
         pick: usize,
     },
     Cancel {
-        support: u8,
+        support: usize,
     },
     Complete {
         support: usize,
+    },
+    CorrectCompletion {
+        support: usize,
+        days_back: u8,
     },
     Sponsor {
         child: u8,
@@ -84,8 +88,9 @@ pub fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(household, repair, state_m, province_m)| Op::Approve { household, repair, state_m, province_m }),
         2 => (any::<usize>(), any::<usize>(), 1..40u16).prop_map(|(support, part, millions)| Op::Disburse { support, part, millions }),
         1 => any::<usize>().prop_map(|pick| Op::ReverseDisbursement { pick }),
-        1 => (0..8u8).prop_map(|support| Op::Cancel { support }),
+        1 => any::<usize>().prop_map(|support| Op::Cancel { support }),
         1 => any::<usize>().prop_map(|support| Op::Complete { support }),
+        1 => (any::<usize>(), 0..30u8).prop_map(|(support, days_back)| Op::CorrectCompletion { support, days_back }),
         2 => (0..4u8, 0..3u8, 0..60u8, proptest::option::of(1..80u8), 1..4u8)
             .prop_map(|(child, sponsor, offset, fixed, monthly)| Op::Sponsor { child, sponsor, offset, fixed, monthly }),
         3 => (0..6u8, 0..30u8, 1..7u8).prop_map(|(sponsorship, offset, months)| Op::Pay { sponsorship, offset, months }),
@@ -206,10 +211,23 @@ fn command(s: &Scenario, op: &Op, date: NaiveDate) -> Option<Command> {
             pick(ids_of(&s.log, "HousingFundsDisbursed"), *index)?,
             &on,
         ),
-        Op::Cancel { support } => cmd(
-            json!({"command": "CancelSupport", "support_id": format!("sup-{support}"),
-            "reason": "random", "cancelled_on": on}),
-        ),
+        Op::Cancel { support } => {
+            // Only a live support with nothing disbursed and not completed can be cancelled.
+            let cancellable: Vec<_> = s
+                .ledger
+                .supports()
+                .iter()
+                .map(|(_, found)| found)
+                .filter(|found| {
+                    found.is_live() && found.completed_on.is_none() && found.disbursed().is_zero()
+                })
+                .collect();
+            let found = cancellable.get(support % cancellable.len().max(1))?;
+            cmd(
+                json!({"command": "CancelSupport", "support_id": found.id.as_str(),
+                "reason": "random", "cancelled_on": on}),
+            )
+        }
         Op::Complete { support } => {
             let open: Vec<_> = s
                 .ledger
@@ -224,6 +242,23 @@ fn command(s: &Scenario, op: &Op, date: NaiveDate) -> Option<Command> {
                 ledger_domain::event::WorkKind::Repair => "RecordHouseRepaired",
             };
             complete(record, found.id.as_str(), &on)
+        }
+        Op::CorrectCompletion { support, days_back } => {
+            let done: Vec<_> = s
+                .ledger
+                .supports()
+                .iter()
+                .map(|(_, found)| found)
+                .filter(|found| found.is_live() && found.completed_on.is_some())
+                .collect();
+            let found = done.get(support % done.len().max(1))?;
+            // A date before the correction, possibly before the completion recorded first.
+            let completed_on = date - Duration::days(i64::from(*days_back));
+            cmd(
+                json!({"command": "CorrectCompletionDate", "support_id": found.id.as_str(),
+                "completed_on": completed_on.to_string(), "reason": "site report",
+                "corrected_on": on}),
+            )
         }
         Op::Sponsor {
             child,
