@@ -160,15 +160,19 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
     let historical = [
         // The budget summary compares dates itself: the live view answers a past `as_of`.
         ("as_of", format!("{summary}?as_of={year}-06-30")),
-        // So does housing progress.
+        // So do housing progress and sponsorship totals.
         (
             "as_of_housing",
             format!("/api/v1/housing?as_of={year}-06-30"),
         ),
-        // Sponsorship totals do not yet: a past `as_of` replays the log.
+        (
+            "as_of_sponsorship",
+            format!("/api/v1/sponsorship/totals?as_of={year}-06-30"),
+        ),
+        // The annual report does not yet: a past `as_of` replays the log.
         (
             "as_of_replayed",
-            format!("/api/v1/sponsorship/totals?as_of={year}-06-30"),
+            format!("/api/v1/reports/annual/{year}?as_of={year}-06-30"),
         ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),

@@ -402,8 +402,11 @@ queries! {
         |l, _on, _as_of, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
     housing_works "/api/v1/housing/works" Details "details" Replayed "Every housing work: planned vs actual completion, overdue"
         |l, on, _as_of, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
-    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Replayed "Children, sponsors, monthly commitment, obligation, forecast by year"
-        |l, on, _as_of, _g, _f| sponsorship::totals(l, on);
+    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Compared "Children, sponsors, monthly commitment, obligation, forecast by year"
+        |l, on, as_of, _g, _f| match as_of {
+            Some(as_of) => sponsorship::totals_as_of(l, as_of),
+            None => sponsorship::totals(l, on),
+        };
     sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" Replayed "Sponsorship totals per programme"
         |l, on, _as_of, _g, _f| sponsorship::by_programme(l, on);
     sponsorship_by_unit "/api/v1/sponsorship/by-unit" Aggregates "aggregates" Replayed "Sponsorship obligations per commune/ward"

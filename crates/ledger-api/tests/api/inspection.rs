@@ -195,7 +195,7 @@ pub async fn corrections_change_what_is_known_after_them_and_not_before(app: Tes
     assert_ne!(old["last_month"], new["last_month"]);
 }
 
-pub async fn summary_and_housing_as_of_a_past_date_equal_the_replay_to_that_date(app: TestApp) {
+pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: TestApp) {
     load_halong(&app).await;
     let log: Vec<_> = app.store.read_all(1).try_collect().await.unwrap();
     let disbursement = log
@@ -214,6 +214,12 @@ pub async fn summary_and_housing_as_of_a_past_date_equal_the_replay_to_that_date
         "completed_on": "2023-12-18", "reason": "acceptance record", "corrected_on": "2023-12-20"}),
     )
     .await;
+    record(
+        &app,
+        json!({"command": "TransferSponsorship", "sponsorship_id": "sps-001",
+        "to_sponsor_id": "org-002", "from_month": "2024-03", "transferred_on": "2023-12-20"}),
+    )
+    .await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     let dates = [
@@ -228,7 +234,13 @@ pub async fn summary_and_housing_as_of_a_past_date_equal_the_replay_to_that_date
     ];
     let mut disbursed_by_date = Vec::new();
     let mut last_completion = Vec::new();
-    for path in ["/api/v1/budgets/summary", "/api/v1/housing"] {
+    let mut sponsors = Vec::new();
+    let paths = [
+        "/api/v1/budgets/summary",
+        "/api/v1/housing",
+        "/api/v1/sponsorship/totals",
+    ];
+    for path in paths {
         for date in dates {
             // These answer a past `as_of` from the live view; with `known_at` the same
             // question is answered by a replay of the log.
@@ -248,6 +260,7 @@ pub async fn summary_and_housing_as_of_a_past_date_equal_the_replay_to_that_date
                 "/api/v1/housing" => {
                     last_completion.push(live["data"][0]["last_completion_on"].clone())
                 }
+                "/api/v1/sponsorship/totals" => sponsors.push(live["data"]["sponsors"].clone()),
                 _ => disbursed_by_date.push(disbursed(&live)),
             }
         }
@@ -270,6 +283,9 @@ pub async fn summary_and_housing_as_of_a_past_date_equal_the_replay_to_that_date
         json!("2023-12-18"),
         "{last_completion:?}"
     );
+    // No sponsor owed anything before the first pledge.
+    assert_eq!(sponsors[0], json!(0), "{sponsors:?}");
+    assert!(sponsors[7].as_u64() > Some(0), "{sponsors:?}");
 }
 
 /// Whole dong in a spreadsheet cell, read back without rounding (the writer refuses > 2^53).

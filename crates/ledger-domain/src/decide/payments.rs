@@ -115,7 +115,7 @@ pub fn reverse_payment(state: &Ledger, command: &Reverse) -> Result<Vec<Event>, 
     let Some((found, payment)) = found else {
         return Err(not_found);
     };
-    not_reversed(command.event_id, payment.reversed)?;
+    not_reversed(command.event_id, payment.is_reversed())?;
     let original = format!("payment {}", command.event_id);
     not_before(
         "reversal",

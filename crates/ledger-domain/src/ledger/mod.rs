@@ -28,10 +28,12 @@ pub use geography::{Unit, UnitId, Units};
 pub use households::{Household, StandardStatus};
 pub use housing::{DisbursementRecord, Support, SupportPart};
 pub use jobs::JobsYear;
+pub(crate) use pledges::whole_dong;
 pub use pledges::{Pledge, PledgeSponsors, PledgeSums, SharedSegments};
 pub use poverty_counts::PovertyCounts;
 pub use programmes::{AllocationRecord, BookCell, BookKey, Programme, SourceBudget, Standard};
 pub use registry::Registry;
+pub(crate) use sponsorship::split_by_segments;
 pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
 
 use crate::envelope::RecordedEvent;
@@ -70,7 +72,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 8;
+pub const SNAPSHOT_FORMAT: u32 = 9;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -238,6 +240,29 @@ impl Ledger {
     /// Read access to the jobs years.
     pub fn jobs_years(&self) -> &BTreeMap<i32, JobsYear> {
         &self.jobs
+    }
+
+    /// True if a replay of the events that occurred by `as_of` holds `sponsorship`: it was
+    /// pledged by then, and its programme, child and pledging sponsor had occurred too (a
+    /// replay skips a pledge whose references it has not folded).
+    pub fn sponsorship_occurred_by(&self, sponsorship: &Sponsorship, as_of: NaiveDate) -> bool {
+        sponsorship.sponsored_on <= as_of
+            && self
+                .programmes
+                .at(sponsorship.programme)
+                .is_some_and(|programme| programme.opened_on <= as_of)
+            && self
+                .children
+                .at(sponsorship.child)
+                .is_some_and(|child| child.registered_on <= as_of)
+            && self.sponsor_registered_by(sponsorship.pledged_sponsor, as_of)
+    }
+
+    /// True if sponsor `index` was registered by `as_of`.
+    pub fn sponsor_registered_by(&self, index: u32, as_of: NaiveDate) -> bool {
+        self.sponsors
+            .at(index)
+            .is_some_and(|sponsor| sponsor.registered_on <= as_of)
     }
 
     /// What a reversible event id refers to.

@@ -139,7 +139,7 @@ impl Pledge {
 }
 
 /// A `Dong` (at most 10^18) as an `i64`.
-fn whole_dong(amount: Dong) -> i64 {
+pub(crate) fn whole_dong(amount: Dong) -> i64 {
     i64::try_from(amount.units()).unwrap_or(i64::MAX)
 }
 

@@ -69,8 +69,20 @@ pub struct PaymentRecord {
     pub amount: Dong,
     /// Date received.
     pub received_on: NaiveDate,
-    /// True once reversed.
-    pub reversed: bool,
+    /// The reversal's date, once reversed (an `as_of` before it still counts the payment).
+    pub reversed_on: Option<NaiveDate>,
+}
+
+impl PaymentRecord {
+    /// True if reversed.
+    pub fn is_reversed(&self) -> bool {
+        self.reversed_on.is_some()
+    }
+
+    /// Received by `as_of` and not reversed by then.
+    pub fn counts_as_of(&self, as_of: NaiveDate) -> bool {
+        self.received_on <= as_of && self.reversed_on.is_none_or(|on| on > as_of)
+    }
 }
 
 /// A pledge for one child.
@@ -96,6 +108,11 @@ pub struct Sponsorship {
     pub ended_on: Option<NaiveDate>,
     /// Who owes which months, by first month (at least one).
     pub segments: Vec<Segment>,
+    /// The sponsor who pledged: the first segment's, before any transfer.
+    pub pledged_sponsor: u32,
+    /// Every transfer in log order, (date, first month, sponsor index), so that an `as_of`
+    /// before a transfer reads the segments known then ([`Sponsorship::segments_as_of`]).
+    pub transfers: Vec<(NaiveDate, YearMonth, u32)>,
     /// The sponsor while there is one segment (no transfer split the months): read by the
     /// totals for every sponsorship, and held inline so they need not follow `segments`.
     pub sole_sponsor: Option<u32>,
@@ -255,9 +272,39 @@ impl Sponsorship {
         split_by_segments(&self.segments, |s| (s.from, s.sponsor), self.schedule)
     }
 
+    /// The schedule in force on `as_of`: an early end dated after it is not applied yet.
+    pub fn schedule_as_of(&self, as_of: NaiveDate) -> Schedule {
+        match self.ended_on {
+            Some(ended_on) if ended_on > as_of => {
+                Schedule::new(self.schedule.first, self.pledged_last).unwrap_or(self.schedule)
+            }
+            _ => self.schedule,
+        }
+    }
+
+    /// The segments (first month, sponsor index) as the transfers that occurred by `as_of`
+    /// left them, folded as [`Ledger::apply`] folds them; `known` says whether a sponsor was
+    /// registered by then (a replay skips a transfer to a sponsor it has not folded).
+    pub fn segments_as_of(
+        &self,
+        as_of: NaiveDate,
+        known: impl Fn(u32) -> bool,
+    ) -> Vec<(YearMonth, u32)> {
+        let mut segments = vec![(self.schedule.first, self.pledged_sponsor)];
+        for &(on, from, sponsor) in &self.transfers {
+            if on <= as_of && known(sponsor) {
+                segments.retain(|(first, _)| *first < from);
+                segments.push((from, sponsor));
+            }
+        }
+        segments
+    }
+
     /// Payments not reversed.
     pub fn live_payments(&self) -> impl Iterator<Item = &PaymentRecord> {
-        self.payments.iter().filter(|payment| !payment.reversed)
+        self.payments
+            .iter()
+            .filter(|payment| !payment.is_reversed())
     }
 
     /// The first paid month within `range`, if any.
@@ -326,6 +373,8 @@ impl Ledger {
                 sponsor,
                 sponsor_id: event.sponsor_id.clone(),
             }],
+            pledged_sponsor: sponsor,
+            transfers: Vec::new(),
             sole_sponsor: Some(sponsor),
             payments: Vec::new(),
             paid: PaidSums::new(schedule.first.year()),
@@ -370,7 +419,7 @@ impl Ledger {
             covers,
             amount: event.amount,
             received_on: event.received_on,
-            reversed: false,
+            reversed_on: None,
         };
         sponsorship.paid.count(&payment, Sign::Add);
         sponsorship.paid.last_received_on = sponsorship
@@ -402,7 +451,7 @@ impl Ledger {
             .sponsorships
             .at(index)
             .and_then(|s| s.payments.get(record as usize))
-            .filter(|payment| !payment.reversed)
+            .filter(|payment| !payment.is_reversed())
             .map(|payment| payment.covers);
         let Some(covers) = covers else {
             return false;
@@ -411,7 +460,7 @@ impl Ledger {
         self.uncount_sponsorship(index, touched);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             if let Some(payment) = sponsorship.payments.get_mut(record as usize) {
-                payment.reversed = true;
+                payment.reversed_on = Some(event.reversed_on);
                 let payment = payment.clone();
                 sponsorship.paid.count(&payment, Sign::Remove);
             }
@@ -429,6 +478,9 @@ impl Ledger {
         let Some(sponsorship) = self.sponsorships.at_mut(index) else {
             return false;
         };
+        sponsorship
+            .transfers
+            .push((event.transferred_on, event.from_month, sponsor));
         sponsorship
             .segments
             .retain(|segment| segment.from < event.from_month);

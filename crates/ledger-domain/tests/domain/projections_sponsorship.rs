@@ -4,7 +4,9 @@
 use ledger_domain::projection::sponsorship::{
     by_child, by_sponsor, by_unit, in_arrears, sponsorships,
 };
-use ledger_domain::projection::sponsorship::{by_programme, totals, turning_18_within};
+use ledger_domain::projection::sponsorship::{
+    by_programme, totals, totals_as_of, turning_18_within,
+};
 use ledger_domain::projection::UnitGrouping;
 
 use crate::helpers::*;
@@ -198,4 +200,43 @@ fn a_payment_across_new_year_reduces_the_forecast_of_both_years() {
         forecast,
         [(2024, 10), (2025, 12), (2026, 12), (2027, 12), (2028, 5)]
     );
+}
+
+#[test]
+fn totals_as_of_a_past_date_from_the_live_ledger_equal_the_replay_to_that_date() {
+    let mut s = world_with_sponsorship();
+    s.record(pay("sp-1", "2023-01", 3, "2023-01-05"));
+    let payment = s.last_id();
+    s.record(pay("sp-1", "2023-04", 2, "2023-04-05"));
+    s.record(reverse("ReversePayment", payment, "2023-05-10"));
+    // Transferred, back, and again.
+    s.record(transfer("sp-1", "org-2", "2024-01", "2023-06-01"));
+    s.record(transfer("sp-1", "org-1", "2024-03", "2023-07-01"));
+    s.record(transfer("sp-1", "org-2", "2024-06", "2023-08-01"));
+    s.record(end_sponsorship("sp-1", "2024-12", "2023-09-01"));
+    let dates = [
+        "2023-01-04",
+        "2023-01-05",
+        "2023-04-05",
+        "2023-05-09",
+        "2023-05-10",
+        "2023-05-31",
+        "2023-06-01",
+        "2023-07-01",
+        "2023-08-01",
+        "2023-08-31",
+        "2023-09-01",
+        "2024-02-01",
+    ];
+    for date in dates.map(d) {
+        let replayed = ledger_domain::replay(&s.log, Some(date), None);
+        assert_eq!(
+            totals_as_of(&s.ledger, date),
+            totals(&replayed, date),
+            "as of {date}"
+        );
+    }
+    // Before the first transfer one sponsor owes; from then on two.
+    assert_eq!(totals_as_of(&s.ledger, d("2023-05-31")).sponsors, 1);
+    assert_eq!(totals_as_of(&s.ledger, d("2023-06-01")).sponsors, 2);
 }

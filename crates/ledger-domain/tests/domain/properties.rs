@@ -15,7 +15,9 @@ use ledger_domain::projection::budget::{
     budget_book, budget_summary, budget_summary_as_of, BudgetFilter, BudgetSummary,
 };
 use ledger_domain::projection::housing::{housing_progress, housing_progress_as_of};
-use ledger_domain::projection::sponsorship::{by_programme, by_sponsor, sponsorships, totals};
+use ledger_domain::projection::sponsorship::{
+    by_programme, by_sponsor, sponsorships, totals, totals_as_of,
+};
 use ledger_domain::projection::UnitGrouping;
 use ledger_domain::schedule::Schedule;
 use ledger_domain::{replay, Ledger, RecordedEvent};
@@ -151,6 +153,17 @@ proptest! {
         let date = ops_start() + Duration::days(day);
         let replayed = replay(&s.log, Some(date), None);
         prop_assert_eq!(housing_progress_as_of(&s.ledger, date), housing_progress(&replayed, date), "as of {}", date);
+    }
+
+    #[test]
+    fn sponsorship_totals_as_of_a_date_equal_the_totals_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..260i64,
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let replayed = replay(&s.log, Some(date), None);
+        prop_assert_eq!(totals_as_of(&s.ledger, date), totals(&replayed, date), "as of {}", date);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub use parties::{
     by_child, by_sponsor, by_unit, ChildObligation, SponsorObligation, UnitObligation,
 };
 pub use totals::{
-    by_programme, totals, turning_18_within, MonthlyAmountCount, SponsorshipTotals,
+    by_programme, totals, totals_as_of, turning_18_within, MonthlyAmountCount, SponsorshipTotals,
     TurningEighteen, YearForecast,
 };
 

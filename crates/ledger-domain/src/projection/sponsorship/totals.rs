@@ -1,15 +1,17 @@
 //! Sponsorship totals: per programme and overall (children, sponsors, monthly
 //! commitment, obligation), the cash-flow forecast by year, and children turning 18.
 
+use std::collections::BTreeMap;
+
 use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
 use super::{Obligation, ObligationSum, Seen};
 use crate::id::Id;
-use crate::ledger::{Ledger, PledgeSponsors};
+use crate::ledger::{split_by_segments, whole_dong, Ledger, PledgeSponsors};
 use crate::money::Dong;
 use crate::month::YearMonth;
-use crate::schedule::{turns_18_on, DueThrough};
+use crate::schedule::{turns_18_on, DueThrough, Schedule};
 
 /// How many sponsorships pledge a given monthly amount.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,77 +57,176 @@ pub struct SponsorshipTotals {
     pub forecast_by_year: Vec<YearForecast>,
 }
 
+/// What the totals add up sponsorship by sponsorship, finished into [`SponsorshipTotals`].
+struct Tally {
+    month: Option<YearMonth>,
+    through: DueThrough,
+    children: Seen,
+    sponsors: Seen,
+    obligation: ObligationSum,
+    commitment: i128,
+    counted: u64,
+    until_18: u64,
+}
+
+impl Tally {
+    fn new(ledger: &Ledger, on: NaiveDate) -> Tally {
+        Tally {
+            month: YearMonth::of(on),
+            through: DueThrough::of(on),
+            children: Seen::new(ledger.children().len()),
+            sponsors: Seen::new(ledger.sponsors().len()),
+            obligation: ObligationSum::default(),
+            commitment: 0,
+            counted: 0,
+            until_18: 0,
+        }
+    }
+
+    /// One sponsorship (its sponsors are marked by the caller): child index, until 18 or not,
+    /// monthly amount and paid in whole dong, schedule.
+    fn add(&mut self, child: u32, until_18: bool, monthly: i64, paid: i128, schedule: Schedule) {
+        self.counted += 1;
+        self.until_18 += u64::from(until_18);
+        self.children.mark(child);
+        let monthly = i128::from(monthly);
+        if self.month.is_some_and(|month| schedule.contains(month)) {
+            self.commitment += monthly;
+        }
+        self.obligation.add(&ObligationSum::of_units(
+            monthly,
+            Some(schedule),
+            paid,
+            self.through,
+        ));
+    }
+
+    /// The totals, given the sponsorships per monthly amount and the unpaid installments and
+    /// their amount by year (years in order).
+    fn finish(
+        self,
+        programme_id: Option<Id>,
+        amounts: impl Iterator<Item = (i64, u64)>,
+        unpaid_by_year: impl Iterator<Item = (i32, u64, i128)>,
+    ) -> SponsorshipTotals {
+        let mut monthly_amounts: Vec<MonthlyAmountCount> = amounts
+            .map(|(amount, sponsorships)| MonthlyAmountCount {
+                monthly_amount: dong(i128::from(amount)),
+                sponsorships,
+            })
+            .collect();
+        monthly_amounts.sort_by(|a, b| {
+            b.sponsorships
+                .cmp(&a.sponsorships)
+                .then(a.monthly_amount.cmp(&b.monthly_amount))
+        });
+        let forecast_by_year = unpaid_by_year
+            .map(|(year, installments, amount)| YearForecast {
+                year,
+                installments,
+                amount: dong(amount),
+            })
+            .collect();
+        SponsorshipTotals {
+            programme_id,
+            children: self.children.count(),
+            sponsors: self.sponsors.count(),
+            sponsorships: self.counted,
+            until_18: self.until_18,
+            monthly_amounts,
+            monthly_commitment: dong(self.commitment),
+            obligation: self.obligation.total(),
+            forecast_by_year,
+        }
+    }
+}
+
 /// Totals over every sponsorship (`programme` `None`) or one programme's, as of `on`. Reads
 /// the packed pledges and the date-independent sums the ledger keeps (`Ledger::pledges`):
 /// per request, only what depends on `on` is worked out per sponsorship.
 fn totals_of(ledger: &Ledger, programme: Option<(u32, &Id)>, on: NaiveDate) -> SponsorshipTotals {
-    let month = YearMonth::of(on);
-    let through = DueThrough::of(on);
     let only = programme.map(|(index, _)| index);
-    let mut children = Seen::new(ledger.children().len());
-    let mut sponsors = Seen::new(ledger.sponsors().len());
-    let mut obligation = ObligationSum::default();
-    let mut commitment: i128 = 0;
-    let mut counted = 0u64;
-    let mut until_18 = 0u64;
+    let mut tally = Tally::new(ledger, on);
     for pledge in ledger.pledges() {
         if only.is_some_and(|only| pledge.programme != only) {
             continue;
         }
-        counted += 1;
-        until_18 += u64::from(pledge.until_18);
-        children.mark(pledge.child);
         match pledge.sponsors {
-            PledgeSponsors::Sole(sponsor) => sponsors.mark(sponsor),
+            PledgeSponsors::Sole(sponsor) => tally.sponsors.mark(sponsor),
             PledgeSponsors::Shared(run) => ledger
                 .shared_parts(run, pledge.schedule)
-                .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
+                .for_each(|(sponsor, _)| tally.sponsors.mark(sponsor)),
         }
-        let monthly = i128::from(pledge.monthly);
-        if month.is_some_and(|month| pledge.schedule.contains(month)) {
-            commitment += monthly;
-        }
-        obligation.add(&ObligationSum::of_units(
-            monthly,
-            Some(pledge.schedule),
-            i128::from(pledge.paid),
-            through,
-        ));
+        let paid = i128::from(pledge.paid);
+        tally.add(
+            pledge.child,
+            pledge.until_18,
+            pledge.monthly,
+            paid,
+            pledge.schedule,
+        );
     }
     let sums = ledger.pledge_sums(only);
-    let mut monthly_amounts: Vec<MonthlyAmountCount> = sums
-        .into_iter()
-        .flat_map(|sums| sums.monthly_amounts())
-        .map(|(amount, sponsorships)| MonthlyAmountCount {
-            monthly_amount: dong(i128::from(amount)),
-            sponsorships,
-        })
-        .collect();
-    monthly_amounts.sort_by(|a, b| {
-        b.sponsorships
-            .cmp(&a.sponsorships)
-            .then(a.monthly_amount.cmp(&b.monthly_amount))
-    });
-    let forecast_by_year = sums
-        .into_iter()
-        .flat_map(|sums| sums.unpaid_by_year())
-        .map(|(year, installments, amount)| YearForecast {
-            year,
-            installments,
-            amount: dong(amount),
-        })
-        .collect();
-    SponsorshipTotals {
-        programme_id: programme.map(|(_, id)| id.clone()),
-        children: children.count(),
-        sponsors: sponsors.count(),
-        sponsorships: counted,
-        until_18,
-        monthly_amounts,
-        monthly_commitment: dong(commitment),
-        obligation: obligation.total(),
-        forecast_by_year,
+    tally.finish(
+        programme.map(|(_, id)| id.clone()),
+        sums.into_iter().flat_map(|sums| sums.monthly_amounts()),
+        sums.into_iter().flat_map(|sums| sums.unpaid_by_year()),
+    )
+}
+
+/// [`totals`] of the ledger replayed `as_of` a past date, worked out from the live ledger.
+///
+/// Per sponsorship that a replay would hold ([`Ledger::sponsorship_occurred_by`]): the
+/// schedule in force then (an early end counts from its date), the segments the transfers
+/// made by then had left, and the payments received by then from sponsors registered by
+/// then and not reversed by then. The kept sums answer only the whole log, so this walks
+/// every sponsorship's payments: milliseconds, not the seconds of a replay.
+pub fn totals_as_of(ledger: &Ledger, as_of: NaiveDate) -> SponsorshipTotals {
+    let mut tally = Tally::new(ledger, as_of);
+    let mut amounts: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut unpaid: BTreeMap<i32, (u64, i128)> = BTreeMap::new();
+    let known = |sponsor: u32| ledger.sponsor_registered_by(sponsor, as_of);
+    let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
+    for sponsorship in sponsorships.filter(|s| ledger.sponsorship_occurred_by(s, as_of)) {
+        let schedule = sponsorship.schedule_as_of(as_of);
+        match sponsorship.segments_as_of(as_of, known).as_slice() {
+            [(_, only)] => tally.sponsors.mark(*only),
+            segments => split_by_segments(segments, |s| *s, schedule)
+                .for_each(|(sponsor, _)| tally.sponsors.mark(sponsor)),
+        }
+        let payments: Vec<_> = sponsorship
+            .payments
+            .iter()
+            .filter(|payment| payment.counts_as_of(as_of) && known(payment.sponsor))
+            .collect();
+        let paid = payments.iter().fold(Dong::ZERO, |sum, payment| {
+            sum.saturating_add(payment.amount)
+        });
+        let monthly = whole_dong(sponsorship.monthly_amount);
+        *amounts.entry(monthly).or_default() += 1;
+        for year in schedule.first.year()..=schedule.last.year() {
+            let covered: u32 = payments
+                .iter()
+                .map(|payment| payment.covers.months_in_year(year))
+                .sum();
+            let left = schedule.months_in_year(year).saturating_sub(covered);
+            if left > 0 {
+                let slot = unpaid.entry(year).or_default();
+                slot.0 += u64::from(left);
+                slot.1 += i128::from(monthly) * i128::from(left);
+            }
+        }
+        let until_18 = sponsorship.fixed_months.is_none();
+        let paid = i128::from(whole_dong(paid));
+        tally.add(sponsorship.child, until_18, monthly, paid, schedule);
     }
+    tally.finish(
+        None,
+        amounts.into_iter(),
+        unpaid
+            .into_iter()
+            .map(|(year, (installments, amount))| (year, installments, amount)),
+    )
 }
 
 /// A sum in whole dong as a `Dong`, capped at [`Dong::MAX`].
