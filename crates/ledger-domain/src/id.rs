@@ -6,8 +6,10 @@
 
 use std::borrow::Borrow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 
-use serde::{Deserialize, Serialize};
+use compact_str::CompactString;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The longest id, in bytes: enough for a UUID with a prefix, short enough for stream
 /// names and index keys.
@@ -18,20 +20,24 @@ pub const ID_LENGTH_MAX: usize = 64;
 #[error("\"{0}\" is not a valid id: use 1 to 64 of A-Z a-z 0-9 _ . : -")]
 pub struct IdError(pub String);
 
-/// A validated identifier.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Id(String);
+/// A validated identifier. Held inline up to 24 bytes (most ids), so that decoding an event
+/// and registering an entity allocate nothing for it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Id(CompactString);
 
 impl Id {
     /// Validates `text` as an id.
     pub fn parse(text: &str) -> Result<Id, IdError> {
-        Id::try_from(text.to_owned())
+        if is_valid_id(text) {
+            Ok(Id(CompactString::new(text)))
+        } else {
+            Err(IdError(text.to_owned()))
+        }
     }
 
     /// The id as text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 }
 
@@ -48,7 +54,7 @@ impl TryFrom<String> for Id {
 
     fn try_from(text: String) -> Result<Id, IdError> {
         if is_valid_id(&text) {
-            Ok(Id(text))
+            Ok(Id(CompactString::from(text)))
         } else {
             Err(IdError(text))
         }
@@ -57,7 +63,37 @@ impl TryFrom<String> for Id {
 
 impl From<Id> for String {
     fn from(id: Id) -> String {
-        id.0
+        id.0.into_string()
+    }
+}
+
+/// Hashes as the text does, so maps keyed by `Id` can be looked up by `&str` ([`Borrow`]).
+impl Hash for Id {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Reads the text borrowed where the format allows (no `String` in between).
+impl<'de> Deserialize<'de> for Id {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Id;
+            fn expecting(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+                out.write_str("an id: 1 to 64 of A-Z a-z 0-9 _ . : -")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Id, E> {
+                Id::parse(text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Text)
     }
 }
 
