@@ -466,18 +466,21 @@ pub async fn annual_report(
         .filter(|y| (1900..=2200).contains(y))
         .ok_or_else(|| ApiError::bad_field("year", "year must be a number from 1900 to 2200"))?;
     let (known_at, at_position) = (time.known_at, time.at_position);
-    let default_as_of = time.as_of.is_none();
-    let report = |l: &Ledger, on: NaiveDate| {
-        // A past year is reported as of its last day unless asked otherwise.
-        let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
-        let as_of = if default_as_of { on.min(year_end) } else { on };
-        ledger_domain::projection::annual::annual_report(l, year, as_of)
+    let asked = time.as_of;
+    let report = |l: &Ledger, on: NaiveDate| match asked {
+        // Exactly as the ledger replayed to the date would give it.
+        Some(as_of) => ledger_domain::projection::annual::annual_report_as_of(l, year, as_of),
+        None => {
+            // A past year is reported as of its last day unless asked otherwise.
+            let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
+            ledger_domain::projection::annual::annual_report(l, year, on.min(year_end))
+        }
     };
     cached(
         &state,
         &auth.caller,
         &uri,
-        (time, ValidTime::Replayed),
+        (time, ValidTime::Compared),
         report,
         |mut report, _, position| {
             report.position = Some(position);

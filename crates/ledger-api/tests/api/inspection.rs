@@ -265,6 +265,24 @@ pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: Tes
             }
         }
     }
+    // The annual report too (its own shape: the sections at the top level).
+    for date in dates {
+        let path = "/api/v1/reports/annual/2023";
+        let mut live = app
+            .get_ok(Role::Finance, &format!("{path}?as_of={date}"))
+            .await;
+        let mut replayed = app
+            .get_ok(
+                Role::Finance,
+                &format!("{path}?as_of={date}&known_at={now}"),
+            )
+            .await;
+        assert!(live["sponsorship"].is_object(), "{live}");
+        for answer in [&mut live, &mut replayed] {
+            answer.as_object_mut().unwrap().remove("known_at");
+        }
+        assert_eq!(live, replayed, "{path} as of {date}");
+    }
     // The figures move with the date: nothing disbursed before the first disbursement, and
     // the reversal takes effect on its own date; so does the corrected completion date.
     assert_eq!(disbursed_by_date.first(), Some(&0));

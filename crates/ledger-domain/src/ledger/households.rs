@@ -35,6 +35,20 @@ pub struct StandardStatus {
     pub effective_on: NaiveDate,
     /// Dates it left near-poverty under this standard.
     pub exits: Vec<NaiveDate>,
+    /// Every status given in log order: (effective on, status), for a past `as_of`.
+    pub history: Vec<(NaiveDate, PovertyStatus)>,
+}
+
+impl StandardStatus {
+    /// The status as the events that took effect by `as_of` left it (the last one in log
+    /// order), if any had.
+    pub fn status_as_of(&self, as_of: NaiveDate) -> Option<PovertyStatus> {
+        self.history
+            .iter()
+            .rev()
+            .find(|(effective_on, _)| *effective_on <= as_of)
+            .map(|(_, status)| *status)
+    }
 }
 
 impl Household {
@@ -57,6 +71,7 @@ impl Household {
                     status,
                     effective_on,
                     exits: Vec::new(),
+                    history: Vec::new(),
                 });
                 self.statuses.len() - 1
             }
@@ -64,6 +79,7 @@ impl Household {
         let entry = &mut self.statuses[index];
         entry.status = status;
         entry.effective_on = effective_on;
+        entry.history.push((effective_on, status));
         entry
     }
 }

@@ -1,5 +1,6 @@
 //! Jobs: the year's target and new jobs by unit and month.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -17,11 +18,28 @@ pub struct JobsYear {
     /// New jobs by unit (as recorded) and month.
     #[serde(with = "super::pairs")]
     pub cells: BTreeMap<(Option<UnitId>, YearMonth), u64>,
+    /// Every report in log order: (reported on, month, new jobs), for a past `as_of`.
+    pub reports: Vec<(NaiveDate, YearMonth, u64)>,
+    /// Every target in log order: (set on, target), for a past `as_of`.
+    pub targets: Vec<(NaiveDate, u32)>,
+}
+
+impl JobsYear {
+    /// The target as the events that occurred by `as_of` left it (the last one set by then).
+    pub fn target_as_of(&self, as_of: NaiveDate) -> Option<u32> {
+        self.targets
+            .iter()
+            .rev()
+            .find(|(set_on, _)| *set_on <= as_of)
+            .map(|(_, target)| *target)
+    }
 }
 
 impl Ledger {
     pub(super) fn apply_jobs_target_set(&mut self, event: &JobsTargetSet) -> bool {
-        self.jobs.entry(event.year).or_default().target = Some(event.target);
+        let year = self.jobs.entry(event.year).or_default();
+        year.target = Some(event.target);
+        year.targets.push((event.set_on, event.target));
         true
     }
 
@@ -34,6 +52,7 @@ impl Ledger {
         year.created = year.created.saturating_add(count);
         let cell = year.cells.entry((unit, event.month)).or_default();
         *cell = cell.saturating_add(count);
+        year.reports.push((event.reported_on, event.month, count));
         true
     }
 }

@@ -8,14 +8,13 @@
 //!
 //! `year` selects what belongs to the year; `as_of` is the query date. The **period** is
 //! 1 January of `year` to the earlier of 31 December and `as_of`; the **window** is the
-//! months of the period (empty if `as_of` is before the year). Figures read the ledger
-//! they are given. For a view as of a past date, pass a ledger replayed to that date
-//! ([`crate::replay`]); in addition, every dated fact the state keeps (approval,
-//! completion, cancellation, exit and status dates, pledge and payment dates, early ends,
-//! job months) is compared with `as_of`, so a ledger holding later facts does not leak
-//! them into the figures. What the state does not keep a history of (a status replaced
-//! after `as_of`, a reversal or a transfer recorded after it, the date a month's jobs
-//! were reported) needs the replayed ledger.
+//! months of the period (empty if `as_of` is before the year). [`annual_report`] reads the
+//! ledger as folded and compares with `as_of` the dates it holds (approval, completion,
+//! cancellation, exit and status dates, pledge and payment dates, early ends, job months):
+//! fast enough for a dashboard, and exact when nothing dated after `as_of` corrected an
+//! earlier fact. [`annual_report_as_of`] gives exactly the report of the ledger replayed to
+//! `as_of` ([`crate::replay`]), from the histories the state keeps (statuses, job reports
+//! and targets, completions, transfers, reversals): a past `as_of` without a replay.
 //!
 //! # Housing
 //!
@@ -79,9 +78,9 @@ use serde::Serialize;
 use super::jobs::percent_of_plan;
 use super::poverty::StandardCount;
 use super::sponsorship::{ObligationSum, Seen};
-use crate::event::{ProgrammeKind, UnitKind, WorkKind};
+use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
-use crate::ledger::{Ledger, Pledge, PledgeSponsors, Programme};
+use crate::ledger::{split_by_segments, whole_dong, Ledger, Pledge, PledgeSponsors, Programme};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{DueThrough, Schedule};
@@ -247,15 +246,37 @@ impl Period {
 
 /// The report for `year` as of `as_of` (see the module docs).
 pub fn annual_report(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualReport {
+    report(ledger, year, as_of, Facts::Kept)
+}
+
+/// [`annual_report`] of the ledger replayed `as_of` a past date, worked out from the live
+/// ledger: every fact counts as the events that occurred by then left it (statuses, job
+/// reports and targets, completions, transfers and reversals keep their history), and only
+/// if what it refers to had occurred too.
+pub fn annual_report_as_of(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualReport {
+    report(ledger, year, as_of, Facts::AsOf)
+}
+
+/// How the report reads facts dated after `as_of`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Facts {
+    /// The state as folded, comparing with `as_of` the dates it keeps (fast enough for a
+    /// dashboard; see the module docs for what it does not keep).
+    Kept,
+    /// Exactly as a replay to `as_of`, from the histories the state keeps.
+    AsOf,
+}
+
+fn report(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> AnnualReport {
     let period = Period::new(year, as_of);
     AnnualReport {
         year,
         as_of,
         position: None,
-        housing: housing(ledger, year, as_of),
-        poverty: poverty(ledger, &period, as_of),
-        sponsorship: sponsorship(ledger, &period, as_of),
-        jobs: jobs(ledger, year, &period),
+        housing: housing(ledger, year, as_of, facts),
+        poverty: poverty(ledger, &period, as_of, facts),
+        sponsorship: sponsorship(ledger, &period, as_of, facts),
+        jobs: jobs(ledger, year, &period, as_of, facts),
         units: units(ledger, &period),
     }
 }
@@ -272,7 +293,7 @@ fn housing_programmes(
         .filter(move |p| p.kind == ProgrammeKind::Housing && p.year == year && p.opened_on <= as_of)
 }
 
-fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualHousing {
+fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> AnnualHousing {
     let mut report = AnnualHousing {
         programmes: Vec::new(),
         households: 0,
@@ -296,7 +317,10 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualHousing {
             .supports
             .iter()
             .filter_map(|&index| ledger.supports().at(index))
-            .filter(|support| support.approved_on <= as_of);
+            .filter(|support| match facts {
+                Facts::Kept => support.approved_on <= as_of,
+                Facts::AsOf => ledger.support_occurred_by(support, as_of),
+            });
         for support in supports {
             if support.cancelled_on.is_some_and(|date| date <= as_of) {
                 report.cancelled += 1;
@@ -304,7 +328,11 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualHousing {
             }
             report.approved += 1;
             report.total_support = report.total_support.saturating_add(support.amount);
-            match support.completed_on.filter(|date| *date <= as_of) {
+            let completed_on = match facts {
+                Facts::Kept => support.completed_on,
+                Facts::AsOf => support.completed_on_as_of(as_of),
+            };
+            match completed_on.filter(|date| *date <= as_of) {
                 Some(completed_on) => {
                     households.insert(support.household);
                     match support.kind {
@@ -331,7 +359,7 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualHousing {
 }
 
 /// The index of every standard in force on some day of the period's calendar year.
-fn standards_of_year(ledger: &Ledger, period: &Period) -> Vec<u32> {
+fn standards_of_year(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> Vec<u32> {
     let Some((first, last)) = period.year else {
         return Vec::new();
     };
@@ -339,6 +367,7 @@ fn standards_of_year(ledger: &Ledger, period: &Period) -> Vec<u32> {
         .standards()
         .iter()
         .filter(|(_, s)| s.definition.valid_from <= last && first <= s.definition.valid_to)
+        .filter(|(_, s)| facts == Facts::Kept || s.definition.registered_on <= as_of)
         .map(|(index, _)| index)
         .collect()
 }
@@ -352,15 +381,42 @@ fn standard_count(ledger: &Ledger, standard: u32, households: u64) -> Option<Sta
     })
 }
 
-fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty {
+fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> AnnualPoverty {
     let counts = ledger.poverty_counts();
+    // As of a past date, households and standards count only once registered, and a status
+    // is the last one given by then: the kept counts hold only the current ones.
+    let registered = |standard: u32| {
+        ledger
+            .standards()
+            .at(standard)
+            .is_some_and(|s| s.definition.registered_on <= as_of)
+    };
+    let households_as_of = || {
+        ledger
+            .households()
+            .iter()
+            .map(|(_, household)| household)
+            .filter(move |household| household.registered_on <= as_of)
+    };
     // Households with an exit in the period, per standard index.
     let mut ranked: Vec<(u32, u64)> = match period.first_day {
         Some(first) => ledger
             .standards()
             .iter()
             .map(|(index, _)| {
-                let exits = counts.exits_within_a_year(index, first, period.last_day);
+                let exits = match facts {
+                    Facts::Kept => counts.exits_within_a_year(index, first, period.last_day),
+                    Facts::AsOf if registered(index) => households_as_of()
+                        .filter_map(|household| household.status_under(index))
+                        .filter(|status| {
+                            status
+                                .exits
+                                .iter()
+                                .any(|date| first <= *date && *date <= period.last_day)
+                        })
+                        .count() as u64,
+                    Facts::AsOf => 0,
+                };
                 (index, exits)
             })
             .filter(|(_, exits)| *exits > 0)
@@ -373,7 +429,7 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty 
         .filter_map(|&(standard, count)| standard_count(ledger, standard, count))
         .collect();
 
-    let in_force = standards_of_year(ledger, period);
+    let in_force = standards_of_year(ledger, period, as_of, facts);
     let enhanced = in_force
         .iter()
         .filter_map(|&index| Some((index, &ledger.standards().at(index)?.definition)))
@@ -386,7 +442,13 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualPoverty 
             ))
         })
         .map(|(index, _)| index);
-    let near_poor_on = |standard: u32| counts.near_poor_on(standard, as_of);
+    let near_poor_on = |standard: u32| match facts {
+        Facts::Kept => counts.near_poor_on(standard, as_of),
+        Facts::AsOf => households_as_of()
+            .filter_map(|household| household.status_under(standard))
+            .filter(|status| status.status_as_of(as_of) == Some(PovertyStatus::NearPoor))
+            .count() as u64,
+    };
     let near_poor_remaining: Vec<StandardCount> = in_force
         .iter()
         .filter_map(|&standard| standard_count(ledger, standard, near_poor_on(standard)))
@@ -530,7 +592,12 @@ impl PerChild {
     }
 }
 
-fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSponsorship {
+fn sponsorship(
+    ledger: &Ledger,
+    period: &Period,
+    as_of: NaiveDate,
+    facts: Facts,
+) -> AnnualSponsorship {
     let mut report = AnnualSponsorship {
         children: 0,
         sponsors: 0,
@@ -556,20 +623,36 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
     let mut obligation = ObligationSum::default();
     let mut commitment: i128 = 0;
     let pledges = ledger.pledges();
+    let known = |sponsor: u32| ledger.sponsor_registered_by(sponsor, as_of);
     for (index, pledge) in (0u32..).zip(pledges) {
         let schedule = schedule_on(pledge, as_of);
         if pledge.sponsored_on > as_of || schedule.intersect(&window).is_none() {
             continue;
         }
+        let record = ledger.sponsorships().at(index);
+        if facts == Facts::AsOf
+            && !record.is_some_and(|record| ledger.sponsorship_occurred_by(record, as_of))
+        {
+            continue;
+        }
         report.sponsorships += 1;
         report.until_18 += u64::from(pledge.until_18);
         // Active means owing a month of the window, so a sole sponsor owes one of them.
-        match pledge.sponsors {
-            PledgeSponsors::Sole(sponsor) => sponsors.mark(sponsor),
-            PledgeSponsors::Shared(run) => ledger
-                .shared_parts(run, schedule)
-                .filter(|(_, part)| part.intersect(&window).is_some())
-                .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
+        let owing = |(_, part): &(u32, Schedule)| part.intersect(&window).is_some();
+        match (facts, record) {
+            (Facts::AsOf, Some(record)) => match record.segments_as_of(as_of, known).as_slice() {
+                [(_, only)] => sponsors.mark(*only),
+                segments => split_by_segments(segments, |s| *s, schedule)
+                    .filter(owing)
+                    .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
+            },
+            _ => match pledge.sponsors {
+                PledgeSponsors::Sole(sponsor) => sponsors.mark(sponsor),
+                PledgeSponsors::Shared(run) => ledger
+                    .shared_parts(run, schedule)
+                    .filter(owing)
+                    .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
+            },
         }
         per_child.add(pledge.child, index, schedule, pledge.monthly);
         let monthly = i128::from(pledge.monthly);
@@ -579,7 +662,17 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
         obligation.add(&ObligationSum::of_units(
             monthly,
             Some(schedule),
-            paid_by(ledger, index, pledge, as_of),
+            match (facts, record) {
+                (Facts::AsOf, Some(record)) => {
+                    let paid = record
+                        .payments
+                        .iter()
+                        .filter(|p| p.counts_as_of(as_of) && known(p.sponsor))
+                        .fold(Dong::ZERO, |sum, p| sum.saturating_add(p.amount));
+                    i128::from(whole_dong(paid))
+                }
+                _ => paid_by(ledger, index, pledge, as_of),
+            },
             through,
         ));
     }
@@ -602,17 +695,25 @@ fn sponsorship(ledger: &Ledger, period: &Period, as_of: NaiveDate) -> AnnualSpon
     report
 }
 
-fn jobs(ledger: &Ledger, year: i32, period: &Period) -> AnnualJobs {
+fn jobs(ledger: &Ledger, year: i32, period: &Period, as_of: NaiveDate, facts: Facts) -> AnnualJobs {
     let found = ledger.jobs_years().get(&year);
-    let created = match (found, period.window) {
-        (Some(found), Some(window)) => found
+    let created = match (found, period.window, facts) {
+        (Some(found), Some(window), Facts::Kept) => found
             .cells
             .iter()
             .filter(|((_, month), _)| window.contains(*month))
             .fold(0u64, |sum, (_, count)| sum.saturating_add(*count)),
+        (Some(found), Some(window), Facts::AsOf) => found
+            .reports
+            .iter()
+            .filter(|(reported_on, month, _)| *reported_on <= as_of && window.contains(*month))
+            .fold(0u64, |sum, (_, _, count)| sum.saturating_add(*count)),
         _ => 0,
     };
-    let target = found.and_then(|found| found.target);
+    let target = found.and_then(|found| match facts {
+        Facts::Kept => found.target,
+        Facts::AsOf => found.target_as_of(as_of),
+    });
     AnnualJobs {
         created,
         target,

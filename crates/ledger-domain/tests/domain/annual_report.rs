@@ -2,7 +2,7 @@
 //! programmes, cancelled works, exits under several standards, unequal sponsorships, and
 //! dates before the end of the year.
 
-use ledger_domain::projection::annual::annual_report;
+use ledger_domain::projection::annual::{annual_report, annual_report_as_of};
 use ledger_domain::Ledger;
 use serde_json::json;
 
@@ -400,4 +400,39 @@ fn a_past_year_counts_only_the_payments_received_by_its_end() {
             .paid,
         vnd(3_000_000)
     );
+}
+
+#[test]
+fn the_report_as_of_a_past_date_reads_transfers_and_targets_as_they_stood_then() {
+    let mut s = world_with_sponsorship();
+    // Recorded in May for months from March: on 1 May org-1 still owed them all.
+    s.record(transfer("sp-1", "org-2", "2023-03", "2023-05-15"));
+    s.record(cmd(
+        json!({"command": "SetJobsTarget", "year": 2023, "target": 400, "set_on": "2023-01-05"}),
+    ));
+    s.record(cmd(
+        json!({"command": "SetJobsTarget", "year": 2023, "target": 450, "set_on": "2023-06-01"}),
+    ));
+    for date in [
+        "2023-05-01",
+        "2023-05-15",
+        "2023-05-31",
+        "2023-06-01",
+        "2023-12-31",
+    ]
+    .map(d)
+    {
+        let replayed = ledger_domain::replay(&s.log, Some(date), None);
+        assert_eq!(
+            annual_report_as_of(&s.ledger, 2023, date),
+            annual_report(&replayed, 2023, date),
+            "as of {date}"
+        );
+    }
+    let may = annual_report_as_of(&s.ledger, 2023, d("2023-05-01"));
+    assert_eq!(may.sponsorship.sponsors, 1);
+    assert_eq!(may.jobs.target, Some(400));
+    let june = annual_report_as_of(&s.ledger, 2023, d("2023-06-01"));
+    assert_eq!(june.sponsorship.sponsors, 2);
+    assert_eq!(june.jobs.target, Some(450));
 }

@@ -11,6 +11,7 @@ use ledger_domain::money::Balance;
 use ledger_domain::money::Dong;
 use ledger_domain::posting::Account;
 use ledger_domain::projection::accounts::account_balances;
+use ledger_domain::projection::annual::{annual_report, annual_report_as_of};
 use ledger_domain::projection::budget::{
     budget_book, budget_summary, budget_summary_as_of, BudgetFilter, BudgetSummary,
 };
@@ -164,6 +165,22 @@ proptest! {
         let date = ops_start() + Duration::days(day);
         let replayed = replay(&s.log, Some(date), None);
         prop_assert_eq!(totals_as_of(&s.ledger, date), totals(&replayed, date), "as of {}", date);
+    }
+
+    #[test]
+    fn the_annual_report_as_of_a_date_equals_the_report_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..400i64,
+        year in 2022..2025i32,
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let replayed = replay(&s.log, Some(date), None);
+        prop_assert_eq!(
+            annual_report_as_of(&s.ledger, year, date),
+            annual_report(&replayed, year, date),
+            "{} as of {}", year, date
+        );
     }
 
     #[test]
