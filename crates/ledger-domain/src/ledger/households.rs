@@ -43,11 +43,7 @@ impl StandardStatus {
     /// The status as the events that took effect by `as_of` left it (the last one in log
     /// order), if any had.
     pub fn status_as_of(&self, as_of: NaiveDate) -> Option<PovertyStatus> {
-        self.history
-            .iter()
-            .rev()
-            .find(|(effective_on, _)| *effective_on <= as_of)
-            .map(|(_, status)| *status)
+        super::last_given_by(&self.history, as_of)
     }
 }
 

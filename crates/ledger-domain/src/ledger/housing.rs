@@ -103,11 +103,7 @@ impl Support {
     /// The completion date as the events that occurred by `as_of` gave it (the last of them in
     /// log order), if any.
     pub fn completed_on_as_of(&self, as_of: NaiveDate) -> Option<NaiveDate> {
-        self.completions
-            .iter()
-            .rev()
-            .find(|(occurred_on, _)| *occurred_on <= as_of)
-            .map(|(_, completed_on)| *completed_on)
+        super::last_given_by(&self.completions, as_of)
     }
 
     /// Disbursed over all sources by `as_of`: disbursements dated by then and not reversed by

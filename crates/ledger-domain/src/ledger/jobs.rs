@@ -27,11 +27,7 @@ pub struct JobsYear {
 impl JobsYear {
     /// The target as the events that occurred by `as_of` left it (the last one set by then).
     pub fn target_as_of(&self, as_of: NaiveDate) -> Option<u32> {
-        self.targets
-            .iter()
-            .rev()
-            .find(|(set_on, _)| *set_on <= as_of)
-            .map(|(_, target)| *target)
+        super::last_given_by(&self.targets, as_of)
     }
 }
 

@@ -271,6 +271,16 @@ impl Ledger {
     }
 }
 
+/// The value the last entry (in log order) dated on or before `as_of` gave, from a history of
+/// (date it occurred, value): what a replay to `as_of` would hold.
+pub(crate) fn last_given_by<T: Copy>(history: &[(NaiveDate, T)], as_of: NaiveDate) -> Option<T> {
+    history
+        .iter()
+        .rev()
+        .find(|(on, _)| *on <= as_of)
+        .map(|(_, value)| *value)
+}
+
 /// Builds a ledger from `events` (in position order), applying only those that occurred
 /// on or before `as_of` and were recorded at or before `known_at`.
 pub fn replay<'a>(
