@@ -174,10 +174,12 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             "as_of_annual",
             format!("/api/v1/reports/annual/{year}?as_of={year}-06-30"),
         ),
-        // The budget book does not yet: a past `as_of` replays the log.
+        // So does the budget book.
+        ("as_of_book", format!("/api/v1/budgets?as_of={year}-06-30")),
+        // Poverty counts do not yet: a past `as_of` replays the log.
         (
             "as_of_replayed",
-            format!("/api/v1/budgets?as_of={year}-06-30"),
+            format!("/api/v1/poverty?as_of={year}-06-30"),
         ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),

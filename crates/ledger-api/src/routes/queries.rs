@@ -279,12 +279,16 @@ pub async fn budgets(
     };
     let on = time.as_of.unwrap_or_else(today);
     let grouping = g.resolve(on)?;
+    let asked = time.as_of;
     answer(
         &state,
         &auth.caller,
         &uri,
-        (time, ValidTime::Replayed),
-        |l, _| budget::budget_book(l, &filter, grouping),
+        (time, ValidTime::Compared),
+        |l, _| match asked {
+            Some(as_of) => budget::budget_book_as_of(l, &filter, grouping, as_of),
+            None => budget::budget_book(l, &filter, grouping),
+        },
     )
     .await
 }

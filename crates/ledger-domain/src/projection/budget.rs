@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
 use crate::id::Id;
-use crate::ledger::{BookCell, Ledger, Programme, SourceBudget, UnitId};
+use crate::ledger::{BookCell, BookKey, Ledger, Programme, SourceBudget, UnitId};
 use crate::money::{Balance, Dong};
 use crate::month::YearMonth;
 
@@ -138,22 +138,62 @@ fn month_in_range(filter: &BudgetFilter, month: YearMonth) -> bool {
         && filter.to_month.is_none_or(|to| month <= to)
 }
 
+/// The monthly book cells of one programme × source, by unit and month.
+type Cells = BTreeMap<BookKey, BookCell>;
+
 /// The budget book, filtered and grouped by unit.
 pub fn budget_book(ledger: &Ledger, filter: &BudgetFilter, grouping: UnitGrouping) -> BudgetBook {
+    let programmes = ledger.programmes().iter().map(|(_, programme)| {
+        let sources = sorted_sources(programme)
+            .into_iter()
+            .map(|budget| (&budget.source, &budget.cells))
+            .collect();
+        (programme, sources)
+    });
+    book(ledger, filter, grouping, programmes)
+}
+
+/// [`budget_book`] of the ledger replayed `as_of` a past date, from the live ledger (see
+/// [`budget_summary_as_of`] for what counts).
+pub fn budget_book_as_of(
+    ledger: &Ledger,
+    filter: &BudgetFilter,
+    grouping: UnitGrouping,
+    as_of: NaiveDate,
+) -> BudgetBook {
+    let kept = cells_as_of(ledger, as_of);
+    let programmes = kept.iter().map(|(programme, sources)| {
+        let sources = sources
+            .iter()
+            .map(|(source, cells)| (*source, cells))
+            .collect();
+        (*programme, sources)
+    });
+    book(ledger, filter, grouping, programmes)
+}
+
+/// The rows of the book over programmes in order, each with its sources' cells in source
+/// order.
+fn book<'a>(
+    ledger: &Ledger,
+    filter: &BudgetFilter,
+    grouping: UnitGrouping,
+    programmes: impl Iterator<Item = (&'a Programme, Vec<(&'a Id, &'a Cells)>)>,
+) -> BudgetBook {
     let mut rows = Vec::new();
     let mut totals = Flows::default();
     let wanted = |wanted: &Option<Id>, actual: &Id| wanted.as_ref().is_none_or(|id| id == actual);
-    for (_, programme) in ledger.programmes().iter() {
+    for (programme, sources) in programmes {
         if !wanted(&filter.programme_id, &programme.id) {
             continue;
         }
-        for budget in sorted_sources(programme)
+        for (source, cells) in sources
             .into_iter()
-            .filter(|b| wanted(&filter.source, &b.source))
+            .filter(|(source, _)| wanted(&filter.source, source))
         {
-            let remaining = remaining_by_month(&budget.cells);
+            let remaining = remaining_by_month(cells);
             let mut by_month: BTreeMap<YearMonth, Vec<(Option<UnitId>, Flows)>> = BTreeMap::new();
-            for ((unit, month), cell) in &budget.cells {
+            for ((unit, month), cell) in cells {
                 if month_in_range(filter, *month) && *cell != BookCell::default() {
                     by_month
                         .entry(*month)
@@ -173,7 +213,7 @@ pub fn budget_book(ledger: &Ledger, filter: &BudgetFilter, grouping: UnitGroupin
                     totals.combine(&flows);
                     rows.push(BudgetRow {
                         programme_id: programme.id.clone(),
-                        source: budget.source.clone(),
+                        source: source.clone(),
                         unit,
                         month,
                         flows,
@@ -227,20 +267,42 @@ fn summary_row(programme: &Programme, source: &Id, flows: Flows) -> BudgetSummar
 /// equal the replay's except when a running total passes 10^18 dong, where the fold
 /// saturates in log order and this in record order.
 pub fn budget_summary_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<BudgetSummary> {
+    cells_as_of(ledger, as_of)
+        .into_iter()
+        .flat_map(|(programme, sources)| {
+            sources.into_iter().map(move |(source, cells)| {
+                let mut flows = Flows::default();
+                cells
+                    .values()
+                    .for_each(|cell| flows.combine(&Flows::from(cell)));
+                summary_row(programme, source, flows)
+            })
+        })
+        .collect()
+}
+
+/// Per programme opened by `as_of` (in programme order), its sources' book cells as the
+/// facts that occurred by then give them (sources in id order). A source is listed once
+/// anything touching it occurred, even if undone since, as in a replay.
+fn cells_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<(&Programme, BTreeMap<&Id, Cells>)> {
     let by = |date: NaiveDate| date <= as_of;
     let undone_by = |date: Option<NaiveDate>| date.is_some_and(by);
-    let mut rows = Vec::new();
+    let mut programmes = Vec::new();
     for (_, programme) in ledger.programmes().iter() {
         if !by(programme.opened_on) {
             continue;
         }
-        // A source has a row once anything touching it occurred, even if undone since.
-        let mut sources: BTreeMap<&Id, Flows> = BTreeMap::new();
+        let mut sources: BTreeMap<&Id, Cells> = BTreeMap::new();
         for allocation in programme.allocations.iter().filter(|a| by(a.allocated_on)) {
-            let flows = sources.entry(&allocation.source).or_default();
-            if !undone_by(allocation.reversed_on) {
-                flows.allocated = flows.allocated.saturating_add(allocation.amount);
-            }
+            let amount = if undone_by(allocation.reversed_on) {
+                Dong::ZERO
+            } else {
+                allocation.amount
+            };
+            let key = (None, YearMonth::of_clamped(allocation.allocated_on));
+            add_to(&mut sources, &allocation.source, key, amount, |cell| {
+                &mut cell.allocated
+            });
         }
         let supports = programme
             .supports
@@ -249,11 +311,12 @@ pub fn budget_summary_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<BudgetSumm
             .filter(|support| ledger.support_occurred_by(support, as_of));
         for support in supports {
             let live = !undone_by(support.cancelled_on);
+            let key = (support.unit, YearMonth::of_clamped(support.approved_on));
             for part in &support.parts {
-                let flows = sources.entry(&part.source).or_default();
-                if live {
-                    flows.committed = flows.committed.saturating_add(part.amount);
-                }
+                let amount = if live { part.amount } else { Dong::ZERO };
+                add_to(&mut sources, &part.source, key, amount, |cell| {
+                    &mut cell.committed
+                });
             }
             let disbursed = support
                 .disbursements
@@ -261,16 +324,30 @@ pub fn budget_summary_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<BudgetSumm
                 .filter(|d| by(d.disbursed_on) && !undone_by(d.reversed_on));
             for disbursement in disbursed {
                 if let Some(part) = support.parts.get(disbursement.part as usize) {
-                    let flows = sources.entry(&part.source).or_default();
-                    flows.disbursed = flows.disbursed.saturating_add(disbursement.amount);
+                    let key = (
+                        support.unit,
+                        YearMonth::of_clamped(disbursement.disbursed_on),
+                    );
+                    let amount = disbursement.amount;
+                    add_to(&mut sources, &part.source, key, amount, |cell| {
+                        &mut cell.disbursed
+                    });
                 }
             }
         }
-        rows.extend(
-            sources
-                .into_iter()
-                .map(|(source, flows)| summary_row(programme, source, flows)),
-        );
+        programmes.push((programme, sources));
     }
-    rows
+    programmes
+}
+
+/// Adds `amount` to one field of `source`'s cell `key`, creating both as needed.
+fn add_to<'a>(
+    sources: &mut BTreeMap<&'a Id, Cells>,
+    source: &'a Id,
+    key: BookKey,
+    amount: Dong,
+    field: fn(&mut BookCell) -> &mut Dong,
+) {
+    let cell = field(sources.entry(source).or_default().entry(key).or_default());
+    *cell = cell.saturating_add(amount);
 }

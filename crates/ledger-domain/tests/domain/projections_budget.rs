@@ -2,7 +2,7 @@
 //! source, unit and month, with corrections read as if the corrected fact never was.
 
 use ledger_domain::projection::budget::{
-    budget_book, budget_summary, budget_summary_as_of, BudgetBook, BudgetFilter,
+    budget_book, budget_book_as_of, budget_summary, budget_summary_as_of, BudgetBook, BudgetFilter,
 };
 use ledger_domain::projection::UnitGrouping;
 use serde_json::json;
@@ -169,6 +169,14 @@ fn the_summary_as_of_a_past_date_from_the_live_ledger_equals_the_replay_to_that_
             budget_summary(&replayed),
             "as of {date}"
         );
+        for grouping in [UnitGrouping::AsRecorded, UnitGrouping::CurrentOn(date)] {
+            let all = BudgetFilter::default();
+            assert_eq!(
+                budget_book_as_of(&s.ledger, &all, grouping, date),
+                budget_book(&replayed, &all, grouping),
+                "book as of {date}"
+            );
+        }
     }
     // Between the approval and the cancellation the support's commitment counts; the
     // programme opened in July has no row before it opened.

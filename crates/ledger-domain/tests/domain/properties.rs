@@ -13,7 +13,8 @@ use ledger_domain::posting::Account;
 use ledger_domain::projection::accounts::account_balances;
 use ledger_domain::projection::annual::{annual_report, annual_report_as_of};
 use ledger_domain::projection::budget::{
-    budget_book, budget_summary, budget_summary_as_of, BudgetFilter, BudgetSummary,
+    budget_book, budget_book_as_of, budget_summary, budget_summary_as_of, BudgetFilter,
+    BudgetSummary,
 };
 use ledger_domain::projection::housing::{housing_progress, housing_progress_as_of};
 use ledger_domain::projection::sponsorship::{
@@ -143,6 +144,24 @@ proptest! {
         let date = ops_start() + Duration::days(day);
         let replayed = replay(&s.log, Some(date), None);
         prop_assert_eq!(budget_summary_as_of(&s.ledger, date), budget_summary(&replayed), "as of {}", date);
+    }
+
+    #[test]
+    fn the_budget_book_as_of_a_date_equals_the_book_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..260i64,
+        current in any::<bool>(),
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let grouping = if current { UnitGrouping::CurrentOn(date) } else { UnitGrouping::AsRecorded };
+        let replayed = replay(&s.log, Some(date), None);
+        let all = BudgetFilter::default();
+        prop_assert_eq!(
+            budget_book_as_of(&s.ledger, &all, grouping, date),
+            budget_book(&replayed, &all, grouping),
+            "as of {}", date
+        );
     }
 
     #[test]
