@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::id::Id;
+use ledger_domain::projection::annual;
 use ledger_domain::projection::{
     accounts, budget, housing, jobs, poverty, sponsorship, units, UnitGrouping,
 };
@@ -65,6 +66,18 @@ enum ValidTime {
     /// replayed answer (e.g. [`budget::budget_summary_as_of`]): the live view answers any
     /// `as_of`.
     Compared,
+}
+
+/// The requested `as_of` if it falls before the latest business date `ledger` holds: only
+/// then does a `Compared` query need its as-of form. On or after that date the as-of form
+/// gives the same answer, and the plain form is the one kept fast for dashboards (which pass
+/// today's date explicitly).
+fn past(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
+    as_of.filter(|date| {
+        ledger
+            .latest_occurred_on()
+            .is_some_and(|latest| *date < latest)
+    })
 }
 
 /// Runs `query` against the ledger at the requested point in time and wraps its answer.
@@ -285,7 +298,7 @@ pub async fn budgets(
         &auth.caller,
         &uri,
         (time, ValidTime::Compared),
-        |l, _| match asked {
+        |l, _| match past(l, asked) {
             Some(as_of) => budget::budget_book_as_of(l, &filter, grouping, as_of),
             None => budget::budget_book(l, &filter, grouping),
         },
@@ -391,12 +404,12 @@ use chrono::Datelike;
 
 queries! {
     budget_summary "/api/v1/budgets/summary" Aggregates "aggregates" Compared "Allocated, committed, disbursed and remaining per programme and source"
-        |l, _on, as_of, _g, _f| match as_of {
+        |l, _on, as_of, _g, _f| match past(l, as_of) {
             Some(as_of) => budget::budget_summary_as_of(l, as_of),
             None => budget::budget_summary(l),
         };
     housing_progress "/api/v1/housing" Aggregates "aggregates" Compared "Housing progress per programme: counts, amounts, deadline, days ahead"
-        |l, on, as_of, _g, _f| match as_of {
+        |l, on, as_of, _g, _f| match past(l, as_of) {
             Some(as_of) => housing::housing_progress_as_of(l, as_of),
             None => housing::housing_progress(l, on),
         };
@@ -407,7 +420,7 @@ queries! {
     housing_works "/api/v1/housing/works" Details "details" Replayed "Every housing work: planned vs actual completion, overdue"
         |l, on, _as_of, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
     sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Compared "Children, sponsors, monthly commitment, obligation, forecast by year"
-        |l, on, as_of, _g, _f| match as_of {
+        |l, on, as_of, _g, _f| match past(l, as_of) {
             Some(as_of) => sponsorship::totals_as_of(l, as_of),
             None => sponsorship::totals(l, on),
         };
@@ -471,13 +484,14 @@ pub async fn annual_report(
         .ok_or_else(|| ApiError::bad_field("year", "year must be a number from 1900 to 2200"))?;
     let (known_at, at_position) = (time.known_at, time.at_position);
     let asked = time.as_of;
-    let report = |l: &Ledger, on: NaiveDate| match asked {
+    let report = |l: &Ledger, on: NaiveDate| match (past(l, asked), asked) {
         // Exactly as the ledger replayed to the date would give it.
-        Some(as_of) => ledger_domain::projection::annual::annual_report_as_of(l, year, as_of),
-        None => {
+        (Some(as_of), _) => annual::annual_report_as_of(l, year, as_of),
+        (None, Some(as_of)) => annual::annual_report(l, year, as_of),
+        (None, None) => {
             // A past year is reported as of its last day unless asked otherwise.
             let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
-            ledger_domain::projection::annual::annual_report(l, year, on.min(year_end))
+            annual::annual_report(l, year, on.min(year_end))
         }
     };
     cached(
