@@ -38,6 +38,29 @@ pub async fn record(app: &TestApp, command: Value) {
     assert!(status.is_success(), "{command}: {status} {body}");
 }
 
+/// Corrections recorded on 20 December 2023: a disbursement reversed, house-030's
+/// completion date corrected to `completed_on`, and sps-001 transferred from March 2024.
+async fn record_corrections(app: &TestApp, disbursement: uuid::Uuid, completed_on: &str) {
+    record(
+        app,
+        json!({"command": "ReverseDisbursement",
+        "event_id": disbursement, "reason": "paid twice", "reversed_on": "2023-12-20"}),
+    )
+    .await;
+    record(
+        app,
+        json!({"command": "CorrectCompletionDate", "support_id": "house-030",
+        "completed_on": completed_on, "reason": "acceptance record", "corrected_on": "2023-12-20"}),
+    )
+    .await;
+    record(
+        app,
+        json!({"command": "TransferSponsorship", "sponsorship_id": "sps-001",
+        "to_sponsor_id": "org-002", "from_month": "2024-03", "transferred_on": "2023-12-20"}),
+    )
+    .await;
+}
+
 pub async fn an_audit_trail_lists_every_event_about_a_household_with_its_postings(app: TestApp) {
     load_halong(&app).await;
     let trail = app
@@ -120,24 +143,7 @@ pub async fn corrections_change_what_is_known_after_them_and_not_before(app: Tes
     let before = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
 
-    record(
-        &app,
-        json!({"command": "ReverseDisbursement",
-        "event_id": disbursement.event_id, "reason": "paid twice", "reversed_on": "2023-12-20"}),
-    )
-    .await;
-    record(
-        &app,
-        json!({"command": "CorrectCompletionDate", "support_id": "house-030",
-        "completed_on": "2023-05-03", "reason": "acceptance record", "corrected_on": "2023-12-20"}),
-    )
-    .await;
-    record(
-        &app,
-        json!({"command": "TransferSponsorship", "sponsorship_id": "sps-001",
-        "to_sponsor_id": "org-002", "from_month": "2024-03", "transferred_on": "2023-12-20"}),
-    )
-    .await;
+    record_corrections(&app, disbursement.event_id, "2023-05-03").await;
     record(
         &app,
         json!({"command": "EndSponsorship", "sponsorship_id": "sps-001",
@@ -202,24 +208,7 @@ pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: Tes
         .iter()
         .find(|e| e.kind == "HousingFundsDisbursed")
         .unwrap();
-    record(
-        &app,
-        json!({"command": "ReverseDisbursement",
-        "event_id": disbursement.event_id, "reason": "paid twice", "reversed_on": "2023-12-20"}),
-    )
-    .await;
-    record(
-        &app,
-        json!({"command": "CorrectCompletionDate", "support_id": "house-030",
-        "completed_on": "2023-12-18", "reason": "acceptance record", "corrected_on": "2023-12-20"}),
-    )
-    .await;
-    record(
-        &app,
-        json!({"command": "TransferSponsorship", "sponsorship_id": "sps-001",
-        "to_sponsor_id": "org-002", "from_month": "2024-03", "transferred_on": "2023-12-20"}),
-    )
-    .await;
+    record_corrections(&app, disbursement.event_id, "2023-12-18").await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     let dates = [
