@@ -438,18 +438,29 @@ queries! {
         |l, on, _as_of, _g, _f| sponsorship::by_sponsor(l, on);
     turning_18 "/api/v1/sponsorship/turning-18" Details "details" Replayed "Children turning 18 within `months` months"
         |l, on, _as_of, _g, f| sponsorship::turning_18_within(l, on, f.months);
-    poverty_status "/api/v1/poverty" Aggregates "aggregates" Replayed "Households by status per standard and commune/ward"
-        |l, _on, _as_of, g, f| poverty::status_counts(l, f.standard.as_ref().map(Id::as_str), g);
-    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" Replayed "Exits from near-poverty in a period, per standard and unit"
-        |l, on, _as_of, g, f| poverty::exits(
-            l,
-            f.standard.as_ref().map(Id::as_str),
-            f.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on)),
-            f.to.unwrap_or(on),
-            g,
-        );
-    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" Replayed "Near-poor households remaining per standard"
-        |l, _on, _as_of, _g, _f| poverty::near_poor_remaining(l);
+    poverty_status "/api/v1/poverty" Aggregates "aggregates" Compared "Households by status per standard and commune/ward"
+        |l, _on, as_of, g, f| {
+            let standard = f.standard.as_ref().map(Id::as_str);
+            match past(l, as_of) {
+                Some(as_of) => poverty::status_counts_as_of(l, standard, g, as_of),
+                None => poverty::status_counts(l, standard, g),
+            }
+        };
+    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" Compared "Exits from near-poverty in a period, per standard and unit"
+        |l, on, as_of, g, f| {
+            let standard = f.standard.as_ref().map(Id::as_str);
+            let from = f.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on));
+            let to = f.to.unwrap_or(on);
+            match past(l, as_of) {
+                Some(as_of) => poverty::exits_as_of(l, standard, (from, to), g, as_of),
+                None => poverty::exits(l, standard, from, to, g),
+            }
+        };
+    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" Compared "Near-poor households remaining per standard"
+        |l, _on, as_of, _g, _f| match past(l, as_of) {
+            Some(as_of) => poverty::near_poor_remaining_as_of(l, as_of),
+            None => poverty::near_poor_remaining(l),
+        };
     jobs_progress "/api/v1/jobs" Aggregates "aggregates" Replayed "Jobs created vs the year's target, percent of plan"
         |l, on, _as_of, _g, f| jobs::jobs_progress(l, f.year.unwrap_or(on.year()));
     jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" Replayed "Jobs created per commune/ward"

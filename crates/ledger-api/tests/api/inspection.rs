@@ -230,6 +230,9 @@ pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: Tes
         "/api/v1/sponsorship/totals",
         "/api/v1/budgets?grouping=recorded",
         "/api/v1/budgets?grouping=current",
+        "/api/v1/poverty",
+        "/api/v1/poverty/exits",
+        "/api/v1/poverty/near-poor-remaining",
     ];
     for path in paths {
         for date in dates {
@@ -254,7 +257,7 @@ pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: Tes
                 }
                 "/api/v1/sponsorship/totals" => sponsors.push(live["data"]["sponsors"].clone()),
                 "/api/v1/budgets/summary" => disbursed_by_date.push(disbursed(&live)),
-                _ => assert!(live["data"]["rows"].is_array(), "{live}"),
+                _ => assert!(!live["data"].is_null(), "{live}"),
             }
         }
     }

@@ -8,7 +8,50 @@ use serde::Serialize;
 use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
 use crate::event::PovertyStatus;
 use crate::id::Id;
-use crate::ledger::Ledger;
+use crate::ledger::{Household, Ledger, StandardStatus};
+
+/// Which facts a query reads: all of them (`None`), or, as of a past date, those a replay to
+/// it would hold: standards and households registered by then, each status as last given
+/// by then, exits up to then.
+#[derive(Clone, Copy)]
+struct Facts(Option<NaiveDate>);
+
+impl Facts {
+    fn standards<'a>(
+        self,
+        ledger: &'a Ledger,
+        standard_id: Option<&'a str>,
+    ) -> impl Iterator<Item = (u32, &'a Id)> + 'a {
+        standards_matching(ledger, standard_id).filter(move |(index, _)| {
+            self.0.is_none_or(|as_of| {
+                ledger
+                    .standards()
+                    .at(*index)
+                    .is_some_and(|s| s.definition.registered_on <= as_of)
+            })
+        })
+    }
+
+    fn households(self, ledger: &Ledger) -> impl Iterator<Item = &Household> {
+        ledger
+            .households()
+            .iter()
+            .map(|(_, household)| household)
+            .filter(move |household| self.0.is_none_or(|as_of| household.registered_on <= as_of))
+    }
+
+    fn status(self, status: &StandardStatus) -> Option<PovertyStatus> {
+        match self.0 {
+            None => Some(status.status),
+            Some(as_of) => status.status_as_of(as_of),
+        }
+    }
+
+    /// The last day of exits counted: `to`, or the date if earlier.
+    fn last_exit_day(self, to: NaiveDate) -> NaiveDate {
+        self.0.map_or(to, |as_of| as_of.min(to))
+    }
+}
 
 /// Households by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -70,11 +113,30 @@ pub fn status_counts(
     standard_id: Option<&str>,
     grouping: UnitGrouping,
 ) -> Vec<StatusRow> {
+    status_counts_of(ledger, standard_id, grouping, Facts(None))
+}
+
+/// [`status_counts`] of the ledger replayed `as_of` a past date, from the live ledger.
+pub fn status_counts_as_of(
+    ledger: &Ledger,
+    standard_id: Option<&str>,
+    grouping: UnitGrouping,
+    as_of: NaiveDate,
+) -> Vec<StatusRow> {
+    status_counts_of(ledger, standard_id, grouping, Facts(Some(as_of)))
+}
+
+fn status_counts_of(
+    ledger: &Ledger,
+    standard_id: Option<&str>,
+    grouping: UnitGrouping,
+    facts: Facts,
+) -> Vec<StatusRow> {
     let mut rows = Vec::new();
-    for (standard, id) in standards_matching(ledger, standard_id) {
-        let figures = ledger.households().iter().filter_map(|(_, household)| {
-            let status = household.status_under(standard)?;
-            Some((household.unit, StatusCounts::of(status.status)))
+    for (standard, id) in facts.standards(ledger, standard_id) {
+        let figures = facts.households(ledger).filter_map(|household| {
+            let status = facts.status(household.status_under(standard)?)?;
+            Some((household.unit, StatusCounts::of(status)))
         });
         for (unit, counts) in regroup(ledger, figures, grouping) {
             rows.push(StatusRow {
@@ -144,19 +206,47 @@ pub fn exits(
     to: NaiveDate,
     grouping: UnitGrouping,
 ) -> ExitsReport {
+    exits_of(ledger, standard_id, (from, to), grouping, Facts(None))
+}
+
+/// [`exits`] of the ledger replayed `as_of` a past date, from the live ledger.
+pub fn exits_as_of(
+    ledger: &Ledger,
+    standard_id: Option<&str>,
+    (from, to): (NaiveDate, NaiveDate),
+    grouping: UnitGrouping,
+    as_of: NaiveDate,
+) -> ExitsReport {
+    exits_of(
+        ledger,
+        standard_id,
+        (from, to),
+        grouping,
+        Facts(Some(as_of)),
+    )
+}
+
+fn exits_of(
+    ledger: &Ledger,
+    standard_id: Option<&str>,
+    (from, to): (NaiveDate, NaiveDate),
+    grouping: UnitGrouping,
+    facts: Facts,
+) -> ExitsReport {
+    let last = facts.last_exit_day(to);
     let mut report = ExitsReport {
         from,
         to,
         rows: Vec::new(),
         totals: Vec::new(),
     };
-    for (standard, id) in standards_matching(ledger, standard_id) {
-        let figures = ledger.households().iter().filter_map(|(_, household)| {
+    for (standard, id) in facts.standards(ledger, standard_id) {
+        let figures = facts.households(ledger).filter_map(|household| {
             let status = household.status_under(standard)?;
             let exits = status
                 .exits
                 .iter()
-                .filter(|date| from <= **date && **date <= to)
+                .filter(|date| from <= **date && **date <= last)
                 .count();
             (exits > 0).then_some((
                 household.unit,
@@ -193,17 +283,27 @@ fn name_of(ledger: &Ledger, standard: u32) -> String {
 
 /// Near-poor households remaining under each standard (zero included).
 pub fn near_poor_remaining(ledger: &Ledger) -> Vec<StandardCount> {
-    standards_matching(ledger, None)
+    near_poor_remaining_of(ledger, Facts(None))
+}
+
+/// [`near_poor_remaining`] of the ledger replayed `as_of` a past date, from the live ledger.
+pub fn near_poor_remaining_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<StandardCount> {
+    near_poor_remaining_of(ledger, Facts(Some(as_of)))
+}
+
+fn near_poor_remaining_of(ledger: &Ledger, facts: Facts) -> Vec<StandardCount> {
+    facts
+        .standards(ledger, None)
         .map(|(standard, id)| StandardCount {
             standard_id: id.clone(),
             name: name_of(ledger, standard),
-            households: ledger
-                .households()
-                .iter()
-                .filter(|(_, household)| {
+            households: facts
+                .households(ledger)
+                .filter(|household| {
                     household
                         .status_under(standard)
-                        .is_some_and(|status| status.status == PovertyStatus::NearPoor)
+                        .and_then(|status| facts.status(status))
+                        == Some(PovertyStatus::NearPoor)
                 })
                 .count() as u64,
         })

@@ -20,7 +20,7 @@ use ledger_domain::projection::housing::{housing_progress, housing_progress_as_o
 use ledger_domain::projection::sponsorship::{
     by_programme, by_sponsor, sponsorships, totals, totals_as_of,
 };
-use ledger_domain::projection::UnitGrouping;
+use ledger_domain::projection::{poverty, UnitGrouping};
 use ledger_domain::schedule::Schedule;
 use ledger_domain::{replay, Ledger, RecordedEvent};
 use proptest::prelude::*;
@@ -161,6 +161,32 @@ proptest! {
             budget_book_as_of(&s.ledger, &all, grouping, date),
             budget_book(&replayed, &all, grouping),
             "as of {}", date
+        );
+    }
+
+    #[test]
+    fn poverty_figures_as_of_a_date_equal_those_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..260i64,
+        from_day in 0..260i64,
+        to_day in 0..400i64,
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let replayed = replay(&s.log, Some(date), None);
+        let grouping = UnitGrouping::AsRecorded;
+        prop_assert_eq!(
+            poverty::status_counts_as_of(&s.ledger, None, grouping, date),
+            poverty::status_counts(&replayed, None, grouping)
+        );
+        prop_assert_eq!(
+            poverty::near_poor_remaining_as_of(&s.ledger, date),
+            poverty::near_poor_remaining(&replayed)
+        );
+        let period = (ops_start() + Duration::days(from_day), ops_start() + Duration::days(to_day));
+        prop_assert_eq!(
+            poverty::exits_as_of(&s.ledger, None, period, grouping, date),
+            poverty::exits(&replayed, None, period.0, period.1, grouping)
         );
     }
 
