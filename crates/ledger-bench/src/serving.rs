@@ -184,11 +184,13 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
         ),
         // So does the budget book.
         ("as_of_book", format!("/api/v1/budgets?as_of={year}-06-30")),
-        // Poverty counts do not yet: a past `as_of` replays the log.
+        // So do the poverty counts.
         (
-            "as_of_replayed",
+            "as_of_poverty",
             format!("/api/v1/poverty?as_of={year}-06-30"),
         ),
+        // Jobs do not yet: a past `as_of` replays the log.
+        ("as_of_replayed", format!("/api/v1/jobs?as_of={year}-06-30")),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),
         ("known_at_mid_log", format!("{summary}?known_at={middle}")),
