@@ -189,8 +189,13 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             "as_of_poverty",
             format!("/api/v1/poverty?as_of={year}-06-30"),
         ),
-        // Jobs do not yet: a past `as_of` replays the log.
-        ("as_of_replayed", format!("/api/v1/jobs?as_of={year}-06-30")),
+        // So do the jobs figures.
+        ("as_of_jobs", format!("/api/v1/jobs?as_of={year}-06-30")),
+        // The trial balance does not yet: a past `as_of` replays the log.
+        (
+            "as_of_replayed",
+            format!("/api/v1/accounts/trial-balance?as_of={year}-06-30"),
+        ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),
         ("known_at_mid_log", format!("{summary}?known_at={middle}")),

@@ -461,10 +461,22 @@ queries! {
             Some(as_of) => poverty::near_poor_remaining_as_of(l, as_of),
             None => poverty::near_poor_remaining(l),
         };
-    jobs_progress "/api/v1/jobs" Aggregates "aggregates" Replayed "Jobs created vs the year's target, percent of plan"
-        |l, on, _as_of, _g, f| jobs::jobs_progress(l, f.year.unwrap_or(on.year()));
-    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" Replayed "Jobs created per commune/ward"
-        |l, on, _as_of, g, f| jobs::jobs_by_unit(l, f.year.unwrap_or(on.year()), g);
+    jobs_progress "/api/v1/jobs" Aggregates "aggregates" Compared "Jobs created vs the year's target, percent of plan"
+        |l, on, as_of, _g, f| {
+            let year = f.year.unwrap_or(on.year());
+            match past(l, as_of) {
+                Some(as_of) => jobs::jobs_progress_as_of(l, year, as_of),
+                None => jobs::jobs_progress(l, year),
+            }
+        };
+    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" Compared "Jobs created per commune/ward"
+        |l, on, as_of, g, f| {
+            let year = f.year.unwrap_or(on.year());
+            match past(l, as_of) {
+                Some(as_of) => jobs::jobs_by_unit_as_of(l, year, g, as_of),
+                None => jobs::jobs_by_unit(l, year, g),
+            }
+        };
     units_valid "/api/v1/units" Aggregates "aggregates" Replayed "Communes and wards valid on `as_of`"
         |l, on, _as_of, _g, _f| units::units_valid_on(l, on);
     unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" Replayed "Every recorded unit and the unit that holds it on `as_of`"

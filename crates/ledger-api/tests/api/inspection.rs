@@ -233,6 +233,8 @@ pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: Tes
         "/api/v1/poverty",
         "/api/v1/poverty/exits",
         "/api/v1/poverty/near-poor-remaining",
+        "/api/v1/jobs",
+        "/api/v1/jobs/by-unit?year=2023",
     ];
     for path in paths {
         for date in dates {

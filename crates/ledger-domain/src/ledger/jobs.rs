@@ -18,13 +18,33 @@ pub struct JobsYear {
     /// New jobs by unit (as recorded) and month.
     #[serde(with = "super::pairs")]
     pub cells: BTreeMap<(Option<UnitId>, YearMonth), u64>,
-    /// Every report in log order: (reported on, month, new jobs), for a past `as_of`.
-    pub reports: Vec<(NaiveDate, YearMonth, u64)>,
+    /// Every report in log order, for a past `as_of`.
+    pub reports: Vec<JobsReport>,
     /// Every target in log order: (set on, target), for a past `as_of`.
     pub targets: Vec<(NaiveDate, u32)>,
 }
 
+/// One report of new jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobsReport {
+    /// When it was reported (its business date).
+    pub reported_on: NaiveDate,
+    /// The unit as recorded.
+    pub unit: Option<UnitId>,
+    /// The month the jobs were created in.
+    pub month: YearMonth,
+    /// New jobs.
+    pub count: u64,
+}
+
 impl JobsYear {
+    /// The reports made by `as_of`.
+    pub fn reports_by(&self, as_of: NaiveDate) -> impl Iterator<Item = &JobsReport> {
+        self.reports
+            .iter()
+            .filter(move |report| report.reported_on <= as_of)
+    }
+
     /// The target as the events that occurred by `as_of` left it (the last one set by then).
     pub fn target_as_of(&self, as_of: NaiveDate) -> Option<u32> {
         super::last_given_by(&self.targets, as_of)
@@ -48,7 +68,12 @@ impl Ledger {
         year.created = year.created.saturating_add(count);
         let cell = year.cells.entry((unit, event.month)).or_default();
         *cell = cell.saturating_add(count);
-        year.reports.push((event.reported_on, event.month, count));
+        year.reports.push(JobsReport {
+            reported_on: event.reported_on,
+            unit,
+            month: event.month,
+            count,
+        });
         true
     }
 }

@@ -27,7 +27,7 @@ use uuid::Uuid;
 pub use geography::{Unit, UnitId, Units};
 pub use households::{Household, StandardStatus};
 pub use housing::{DisbursementRecord, Support, SupportPart};
-pub use jobs::JobsYear;
+pub use jobs::{JobsReport, JobsYear};
 pub(crate) use pledges::whole_dong;
 pub use pledges::{Pledge, PledgeSponsors, PledgeSums, SharedSegments};
 pub use poverty_counts::PovertyCounts;
@@ -72,7 +72,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 10;
+pub const SNAPSHOT_FORMAT: u32 = 11;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).

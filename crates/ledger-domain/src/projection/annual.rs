@@ -704,10 +704,9 @@ fn jobs(ledger: &Ledger, year: i32, period: &Period, as_of: NaiveDate, facts: Fa
             .filter(|((_, month), _)| window.contains(*month))
             .fold(0u64, |sum, (_, count)| sum.saturating_add(*count)),
         (Some(found), Some(window), Facts::AsOf) => found
-            .reports
-            .iter()
-            .filter(|(reported_on, month, _)| *reported_on <= as_of && window.contains(*month))
-            .fold(0u64, |sum, (_, _, count)| sum.saturating_add(*count)),
+            .reports_by(as_of)
+            .filter(|report| window.contains(report.month))
+            .fold(0u64, |sum, report| sum.saturating_add(report.count)),
         _ => 0,
     };
     let target = found.and_then(|found| match facts {

@@ -39,6 +39,22 @@ pub fn jobs_progress(ledger: &Ledger, year: i32) -> JobsProgress {
     let found = ledger.jobs_years().get(&year);
     let target = found.and_then(|y| y.target);
     let created = found.map_or(0, |y| y.created);
+    progress(year, target, created)
+}
+
+/// [`jobs_progress`] of the ledger replayed `as_of` a past date, from the live ledger: the
+/// reports made by then and the target last set by then.
+pub fn jobs_progress_as_of(ledger: &Ledger, year: i32, as_of: NaiveDate) -> JobsProgress {
+    let found = ledger.jobs_years().get(&year);
+    let target = found.and_then(|y| y.target_as_of(as_of));
+    let created = found.map_or(0, |y| {
+        y.reports_by(as_of)
+            .fold(0u64, |sum, report| sum.saturating_add(report.count))
+    });
+    progress(year, target, created)
+}
+
+fn progress(year: i32, target: Option<u32>, created: u64) -> JobsProgress {
     JobsProgress {
         year,
         target,
@@ -79,6 +95,32 @@ pub fn jobs_by_unit(ledger: &Ledger, year: i32, grouping: UnitGrouping) -> Vec<J
         .cells
         .iter()
         .map(|((unit, _), created)| (*unit, JobsCount { created: *created }));
+    unit_rows(ledger, figures, grouping)
+}
+
+/// [`jobs_by_unit`] of the ledger replayed `as_of` a past date, from the live ledger: the
+/// reports made by then.
+pub fn jobs_by_unit_as_of(
+    ledger: &Ledger,
+    year: i32,
+    grouping: UnitGrouping,
+    as_of: NaiveDate,
+) -> Vec<JobsUnitRow> {
+    let Some(found) = ledger.jobs_years().get(&year) else {
+        return Vec::new();
+    };
+    let figures = found.reports_by(as_of).map(|report| {
+        let created = report.count;
+        (report.unit, JobsCount { created })
+    });
+    unit_rows(ledger, figures, grouping)
+}
+
+fn unit_rows(
+    ledger: &Ledger,
+    figures: impl IntoIterator<Item = (Option<crate::ledger::UnitId>, JobsCount)>,
+    grouping: UnitGrouping,
+) -> Vec<JobsUnitRow> {
     regroup(ledger, figures, grouping)
         .into_iter()
         .map(|(unit, count)| JobsUnitRow { unit, count })

@@ -20,7 +20,7 @@ use ledger_domain::projection::housing::{housing_progress, housing_progress_as_o
 use ledger_domain::projection::sponsorship::{
     by_programme, by_sponsor, sponsorships, totals, totals_as_of,
 };
-use ledger_domain::projection::{poverty, UnitGrouping};
+use ledger_domain::projection::{jobs, poverty, UnitGrouping};
 use ledger_domain::schedule::Schedule;
 use ledger_domain::{replay, Ledger, RecordedEvent};
 use proptest::prelude::*;
@@ -187,6 +187,23 @@ proptest! {
         prop_assert_eq!(
             poverty::exits_as_of(&s.ledger, None, period, grouping, date),
             poverty::exits(&replayed, None, period.0, period.1, grouping)
+        );
+    }
+
+    #[test]
+    fn jobs_figures_as_of_a_date_equal_those_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..260i64,
+        year in 2022..2025i32,
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let replayed = replay(&s.log, Some(date), None);
+        prop_assert_eq!(jobs::jobs_progress_as_of(&s.ledger, year, date), jobs::jobs_progress(&replayed, year));
+        let grouping = UnitGrouping::AsRecorded;
+        prop_assert_eq!(
+            jobs::jobs_by_unit_as_of(&s.ledger, year, grouping, date),
+            jobs::jobs_by_unit(&replayed, year, grouping)
         );
     }
 
