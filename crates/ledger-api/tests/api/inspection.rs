@@ -38,13 +38,26 @@ pub async fn record(app: &TestApp, command: Value) {
     assert!(status.is_success(), "{command}: {status} {body}");
 }
 
-/// Corrections recorded on 20 December 2023: a disbursement reversed, house-030's
+/// The log's first disbursement: its payload, with its `event_id` added.
+async fn first_disbursement(app: &TestApp) -> Value {
+    let log: Vec<_> = app.store.read_all(1).try_collect().await.unwrap();
+    let found = log
+        .iter()
+        .find(|e| e.kind == "HousingFundsDisbursed")
+        .unwrap();
+    let mut payload: Value = serde_json::from_str(&found.payload).unwrap();
+    payload["event_id"] = json!(found.event_id);
+    payload
+}
+
+/// Corrections recorded on 20 December 2023: the first disbursement reversed, house-030's
 /// completion date corrected to `completed_on`, and sps-001 transferred from March 2024.
-async fn record_corrections(app: &TestApp, disbursement: uuid::Uuid, completed_on: &str) {
+async fn record_corrections(app: &TestApp, completed_on: &str) {
+    let disbursement = first_disbursement(app).await;
     record(
         app,
         json!({"command": "ReverseDisbursement",
-        "event_id": disbursement, "reason": "paid twice", "reversed_on": "2023-12-20"}),
+        "event_id": disbursement["event_id"], "reason": "paid twice", "reversed_on": "2023-12-20"}),
     )
     .await;
     record(
@@ -133,17 +146,12 @@ fn row<'a>(answer: &'a Value, field: &str, id: &str) -> &'a Value {
 
 pub async fn corrections_change_what_is_known_after_them_and_not_before(app: TestApp) {
     load_halong(&app).await;
-    let log: Vec<_> = app.store.read_all(1).try_collect().await.unwrap();
-    let disbursement = log
-        .iter()
-        .find(|e| e.kind == "HousingFundsDisbursed")
-        .unwrap();
-    let paid: Value = serde_json::from_str(&disbursement.payload).unwrap();
+    let paid = first_disbursement(&app).await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let before = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
 
-    record_corrections(&app, disbursement.event_id, "2023-05-03").await;
+    record_corrections(&app, "2023-05-03").await;
     record(
         &app,
         json!({"command": "EndSponsorship", "sponsorship_id": "sps-001",
@@ -203,12 +211,7 @@ pub async fn corrections_change_what_is_known_after_them_and_not_before(app: Tes
 
 pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: TestApp) {
     load_halong(&app).await;
-    let log: Vec<_> = app.store.read_all(1).try_collect().await.unwrap();
-    let disbursement = log
-        .iter()
-        .find(|e| e.kind == "HousingFundsDisbursed")
-        .unwrap();
-    record_corrections(&app, disbursement.event_id, "2023-12-18").await;
+    record_corrections(&app, "2023-12-18").await;
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     let dates = [

@@ -33,7 +33,7 @@ pub use pledges::{Pledge, PledgeSponsors, PledgeSums, SharedSegments};
 pub use poverty_counts::PovertyCounts;
 pub use programmes::{AllocationRecord, BookCell, BookKey, Programme, SourceBudget, Standard};
 pub use registry::Registry;
-pub(crate) use sponsorship::split_by_segments;
+pub(crate) use sponsorship::{schedule_in_force, split_by_segments};
 pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
 
 use crate::envelope::RecordedEvent;
@@ -72,7 +72,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 11;
+pub const SNAPSHOT_FORMAT: u32 = 12;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).

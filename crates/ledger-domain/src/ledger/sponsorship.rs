@@ -113,9 +113,6 @@ pub struct Sponsorship {
     /// Every transfer in log order, (date, first month, sponsor index), so that an `as_of`
     /// before a transfer reads the segments known then ([`Sponsorship::segments_as_of`]).
     pub transfers: Vec<(NaiveDate, YearMonth, u32)>,
-    /// The sponsor while there is one segment (no transfer split the months): read by the
-    /// totals for every sponsorship, and held inline so they need not follow `segments`.
-    pub sole_sponsor: Option<u32>,
     /// Every payment.
     pub payments: Vec<PaymentRecord>,
     /// Running sums of the payments, so dashboards need not walk them per request.
@@ -243,6 +240,22 @@ pub(crate) fn split_by_segments<T>(
     })
 }
 
+/// The schedule in force on `as_of`: `schedule` (truncated by an early end on `ended_on`)
+/// once the end is dated by then, else the one pledged, to `pledged_last`.
+pub(crate) fn schedule_in_force(
+    schedule: Schedule,
+    pledged_last: YearMonth,
+    ended_on: Option<NaiveDate>,
+    as_of: NaiveDate,
+) -> Schedule {
+    match ended_on {
+        Some(ended_on) if ended_on > as_of => {
+            Schedule::new(schedule.first, pledged_last).unwrap_or(schedule)
+        }
+        _ => schedule,
+    }
+}
+
 /// Whether a record is being counted in or taken out of running sums.
 #[derive(Clone, Copy)]
 pub(super) enum Sign {
@@ -274,12 +287,7 @@ impl Sponsorship {
 
     /// The schedule in force on `as_of`: an early end dated after it is not applied yet.
     pub fn schedule_as_of(&self, as_of: NaiveDate) -> Schedule {
-        match self.ended_on {
-            Some(ended_on) if ended_on > as_of => {
-                Schedule::new(self.schedule.first, self.pledged_last).unwrap_or(self.schedule)
-            }
-            _ => self.schedule,
-        }
+        schedule_in_force(self.schedule, self.pledged_last, self.ended_on, as_of)
     }
 
     /// The segments (first month, sponsor index) as the transfers that occurred by `as_of`
@@ -375,7 +383,6 @@ impl Ledger {
             }],
             pledged_sponsor: sponsor,
             transfers: Vec::new(),
-            sole_sponsor: Some(sponsor),
             payments: Vec::new(),
             paid: PaidSums::new(schedule.first.year()),
         };
@@ -489,10 +496,6 @@ impl Ledger {
             sponsor,
             sponsor_id: event.to_sponsor_id.clone(),
         });
-        sponsorship.sole_sponsor = match sponsorship.segments.as_slice() {
-            [only] => Some(only.sponsor),
-            _ => None,
-        };
         // Who owes a month, not whether it is paid: only the pledge's sole sponsor changes.
         self.recount_sponsorship(index, Touched::Nothing);
         true

@@ -80,7 +80,9 @@ use super::poverty::StandardCount;
 use super::sponsorship::{ObligationSum, Seen};
 use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
-use crate::ledger::{split_by_segments, whole_dong, Ledger, Pledge, PledgeSponsors, Programme};
+use crate::ledger::{
+    schedule_in_force, split_by_segments, whole_dong, Ledger, Pledge, PledgeSponsors, Programme,
+};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{DueThrough, Schedule};
@@ -472,12 +474,7 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> 
 
 /// The schedule in force on `as_of`: an early end dated after it is not applied yet.
 fn schedule_on(pledge: &Pledge, as_of: NaiveDate) -> Schedule {
-    match pledge.ended_on {
-        Some(ended_on) if ended_on > as_of => {
-            Schedule::new(pledge.schedule.first, pledge.pledged_last).unwrap_or(pledge.schedule)
-        }
-        _ => pledge.schedule,
-    }
+    schedule_in_force(pledge.schedule, pledge.pledged_last, pledge.ended_on, as_of)
 }
 
 /// Every month of `window`, in order.
