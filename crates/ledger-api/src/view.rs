@@ -198,7 +198,8 @@ fn decode_event(e: &ledger_store::RecordedEvent) -> Option<Event> {
 /// The ledger as of a business date, as known at an instant, up to a position: a replay of
 /// the log with both time axes applied, from the newest usable snapshot within the bounds
 /// (with `as_of`, one holding nothing that occurred after it). Returns it with the last
-/// position considered.
+/// position within the transaction-time bounds: `at_position` or the head, and with
+/// `known_at` the last event recorded by then.
 pub async fn replay_at(
     store: &EventStore,
     as_of: Option<NaiveDate>,
@@ -231,11 +232,15 @@ pub async fn replay_at_with_progress(
         Some(folded) => (folded.ledger, folded.position + 1),
         None => (Ledger::default(), 1),
     };
+    let mut known_upto = from - 1;
     let mut pages = decoded_pages(store, from, upto);
     while let Some(page) = pages.recv().await {
-        for (position, decoded) in page.events {
+        for (position, recorded_at, decoded) in page.events {
             if position % REPLAY_PROGRESS_EVERY == 0 {
                 progress(position, upto);
+            }
+            if known_at.is_none_or(|at| recorded_at <= at) {
+                known_upto = position;
             }
             if let Some(e) = decoded {
                 if e.is_visible(as_of, known_at) {
@@ -247,17 +252,18 @@ pub async fn replay_at_with_progress(
             return Err(error);
         }
     }
-    Ok((ledger, upto))
+    Ok((ledger, if known_at.is_some() { known_upto } else { upto }))
 }
 
 /// Pages a replay reads ahead of its fold: enough to keep the database, the decoding and the
 /// fold busy at once, few enough to hold little memory.
 const PAGES_AHEAD: usize = 2;
 
-/// Events of one page in log order, each with its position (for progress) and the event
-/// when the domain understands it; then the error that ended the log's reading, if one did.
+/// Events of one page in log order, each with its position (for progress), its transaction
+/// time and the event when the domain understands it; then the error that ended the log's
+/// reading, if one did.
 struct DecodedPage {
-    events: Vec<(u64, Option<ledger_domain::RecordedEvent>)>,
+    events: Vec<(u64, DateTime<Utc>, Option<ledger_domain::RecordedEvent>)>,
     error: Option<StoreError>,
 }
 
@@ -307,7 +313,7 @@ fn decoded_pages(store: &EventStore, from: u64, upto: u64) -> PipeReceiver<Decod
                 Ok(page) => DecodedPage {
                     events: page
                         .into_iter()
-                        .map(|stored| (stored.position, decode(stored)))
+                        .map(|stored| (stored.position, stored.recorded_at, decode(stored)))
                         .collect(),
                     error: None,
                 },

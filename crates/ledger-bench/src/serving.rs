@@ -191,10 +191,15 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
         ),
         // So do the jobs figures.
         ("as_of_jobs", format!("/api/v1/jobs?as_of={year}-06-30")),
-        // The trial balance does not yet: a past `as_of` replays the log.
+        // So does the trial balance.
+        (
+            "as_of_trial_balance",
+            format!("/api/v1/accounts/trial-balance?as_of={year}-06-30"),
+        ),
+        // The per-row housing works do not yet: a past `as_of` replays the log.
         (
             "as_of_replayed",
-            format!("/api/v1/accounts/trial-balance?as_of={year}-06-30"),
+            format!("/api/v1/housing/works?as_of={year}-06-30"),
         ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),

@@ -19,7 +19,7 @@ pub async fn run(database_url: &str, args: &FinanceArgs) -> anyhow::Result<ExitC
     let (ledger, position) = replayed?;
     let bytes = match args.format {
         FinanceFormat::Xlsx => to_xlsx(&finance_sheets(&ledger, on))?,
-        FinanceFormat::Csv => to_csv(&budget_book(&ledger)).into_bytes(),
+        FinanceFormat::Csv => to_csv(&budget_book(&ledger, None)).into_bytes(),
     };
     std::fs::write(&args.output, bytes)
         .with_context(|| format!("writing {}", args.output.display()))?;

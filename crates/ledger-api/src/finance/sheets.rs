@@ -40,7 +40,7 @@ fn unit(bucket: &UnitBucket) -> (Cell, Cell) {
 /// Every sheet of the workbook.
 pub fn finance_sheets(ledger: &Ledger, on: NaiveDate) -> Vec<Sheet> {
     vec![
-        budget_book(ledger),
+        budget_book(ledger, None),
         disbursements(ledger),
         sponsorships(ledger, on),
         housing_works(ledger, on),
@@ -48,9 +48,14 @@ pub fn finance_sheets(ledger: &Ledger, on: NaiveDate) -> Vec<Sheet> {
     ]
 }
 
-/// The budget book, one row per programme × source × unit × month, and a total row.
-pub fn budget_book(ledger: &Ledger) -> Sheet {
-    let book = budget::budget_book(ledger, &BudgetFilter::default(), UnitGrouping::AsRecorded);
+/// The budget book, one row per programme × source × unit × month, and a total row; with a
+/// `past` date, as of that date (see [`budget::budget_book_as_of`]).
+pub fn budget_book(ledger: &Ledger, past: Option<NaiveDate>) -> Sheet {
+    let (all, grouping) = (BudgetFilter::default(), UnitGrouping::AsRecorded);
+    let book = match past {
+        Some(as_of) => budget::budget_book_as_of(ledger, &all, grouping, as_of),
+        None => budget::budget_book(ledger, &all, grouping),
+    };
     let mut rows: Vec<Vec<Cell>> = book
         .rows
         .iter()

@@ -9,7 +9,7 @@ use crate::auth::{scope, Authorized};
 use crate::extract::ApiQuery;
 use crate::finance::{budget_book, finance_sheets, to_csv, to_xlsx, ExportError};
 use crate::problem::ApiError;
-use crate::routes::queries::{at_time, TimeParams};
+use crate::routes::queries::{at_time, past, TimeParams, ValidTime};
 use crate::state::AppState;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -39,6 +39,7 @@ pub async fn finance_xlsx(
     auth: Authorized<scope::Export>,
     ApiQuery(time): ApiQuery<TimeParams>,
 ) -> Result<Response, ApiError> {
+    let time = (time, ValidTime::Replayed);
     let (sheets, _, _) = at_time(&state, &auth.caller, time, finance_sheets).await?;
     let bytes = to_xlsx(&sheets).map_err(|e| match e {
         ExportError::TooLargeForSpreadsheet { .. } => ApiError::unprocessable(e.to_string()),
@@ -63,7 +64,9 @@ pub async fn budget_csv(
     auth: Authorized<scope::Export>,
     ApiQuery(time): ApiQuery<TimeParams>,
 ) -> Result<Response, ApiError> {
-    let (sheet, _, _) = at_time(&state, &auth.caller, time, |l, _| budget_book(l)).await?;
+    let asked = time.as_of;
+    let book = |l: &_, _| budget_book(l, past(l, asked));
+    let (sheet, _, _) = at_time(&state, &auth.caller, (time, ValidTime::Compared), book).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         "attachment; filename=\"budget.csv\"",

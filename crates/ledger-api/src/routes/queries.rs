@@ -59,7 +59,7 @@ fn today() -> NaiveDate {
 /// How a query reads the valid-time axis, which decides whether the live view can answer a
 /// past `as_of`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum ValidTime {
+pub enum ValidTime {
     /// The query reads the facts folded in, so a past `as_of` needs a ledger replayed to it.
     Replayed,
     /// The query compares every date it reads with `as_of` itself and is tested to equal the
@@ -72,7 +72,7 @@ enum ValidTime {
 /// then does a `Compared` query need its as-of form. On or after that date the as-of form
 /// gives the same answer, and the plain form is the one kept fast for dashboards (which pass
 /// today's date explicitly).
-fn past(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
+pub fn past(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
     as_of.filter(|date| {
         ledger
             .latest_occurred_on()
@@ -142,14 +142,14 @@ async fn cached<T>(
             if let Some(body) = state.answers.historical(&request, upto) {
                 return Ok(json_response(body));
             }
-            let (ledger, upto) =
+            let (ledger, known) =
                 crate::view::replay_at(&state.store, time.as_of, time.known_at, Some(upto)).await?;
-            Source::Replayed(Box::new(ledger), upto)
+            Source::Replayed(Box::new(ledger), known, upto)
         }
     };
     let (ledger, position) = match &source {
         Source::Live(folded) => (&folded.ledger, folded.position),
-        Source::Replayed(ledger, upto) => (&**ledger, *upto),
+        Source::Replayed(ledger, known, _) => (&**ledger, *known),
     };
     let body = render(query(ledger, on), on, position)?;
     match source {
@@ -157,9 +157,7 @@ async fn cached<T>(
             drop(folded);
             state.answers.keep_live(request, position, body.clone());
         }
-        Source::Replayed(..) => state
-            .answers
-            .keep_historical(request, position, body.clone()),
+        Source::Replayed(_, _, upto) => state.answers.keep_historical(request, upto, body.clone()),
     }
     Ok(json_response(body))
 }
@@ -167,23 +165,41 @@ async fn cached<T>(
 /// The ledger an answer is computed from.
 enum Source<'a> {
     Live(RwLockReadGuard<'a, Folded>),
-    Replayed(Box<Ledger>, u64),
+    /// The ledger replayed, the last position it knows, and the position the replay read to
+    /// (the key of its answer in the pool: the same request gives the same answer until the
+    /// log grows).
+    Replayed(Box<Ledger>, u64, u64),
 }
 
 /// The live view, caught up, when it is the ledger the request asks for: no `known_at` or
-/// `at_position`, and no `as_of`, one on or after every business date in the log (the
-/// valid-time filter then keeps every event; dashboards pass today's date explicitly), or
-/// any `as_of` for a query that compares dates itself.
+/// `at_position` short of the head (transaction times never decrease along the log, so a
+/// `known_at` at or after the head's sees every event), and no `as_of`, one on or after every
+/// business date in the log (the valid-time filter then keeps every event; dashboards pass
+/// today's date explicitly), or any `as_of` for a query that compares dates itself.
 async fn live_view_covers<'a>(
     state: &'a AppState,
     time: &TimeParams,
     valid_time: ValidTime,
 ) -> Result<Option<RwLockReadGuard<'a, Folded>>, ApiError> {
+    let mut pinned = None;
     if time.known_at.is_some() || time.at_position.is_some() {
-        return Ok(None);
+        let head = state.store.head().await?;
+        let knows_all = time
+            .known_at
+            .is_none_or(|at| at.timestamp_micros() >= head.recorded_at_micros);
+        let reaches_head = time.at_position.is_none_or(|at| at >= head.position);
+        if !(knows_all && reaches_head) {
+            return Ok(None);
+        }
+        pinned = Some(head.position);
     }
     state.view.catch_up(&state.store).await?;
     let folded = state.view.read().await;
+    if pinned.is_some_and(|head| folded.position != head) {
+        // Events arrived since the head was read; whether they are known at `known_at` is for
+        // the replay to sort out.
+        return Ok(None);
+    }
     let whole_log = valid_time == ValidTime::Compared
         || time.as_of.is_none_or(|as_of| {
             folded
@@ -203,14 +219,14 @@ fn json_response(body: Bytes) -> Response {
 pub async fn at_time<T>(
     state: &AppState,
     caller: &Caller,
-    time: TimeParams,
+    (time, valid_time): (TimeParams, ValidTime),
     query: impl FnOnce(&Ledger, NaiveDate) -> T,
 ) -> Result<(T, NaiveDate, u64), ApiError> {
     if time.at_position.is_some() {
         caller.require(Access::Inspect)?;
     }
     let on = time.as_of.unwrap_or_else(today);
-    if let Some(folded) = live_view_covers(state, &time, ValidTime::Replayed).await? {
+    if let Some(folded) = live_view_covers(state, &time, valid_time).await? {
         return Ok((query(&folded.ledger, on), on, folded.position));
     }
     let (ledger, upto) =
@@ -413,8 +429,11 @@ queries! {
             Some(as_of) => housing::housing_progress_as_of(l, as_of),
             None => housing::housing_progress(l, on),
         };
-    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" Replayed "Trial balance of every account: debits equal credits"
-        |l, _on, _as_of, _g, _f| accounts::trial_balance(l);
+    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" Compared "Trial balance of every account: debits equal credits"
+        |l, _on, as_of, _g, _f| match past(l, as_of) {
+            Some(as_of) => accounts::trial_balance_as_of(l, as_of),
+            None => accounts::trial_balance(l),
+        };
     housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" Replayed "Housing approvals and completions per commune/ward"
         |l, _on, _as_of, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
     housing_works "/api/v1/housing/works" Details "details" Replayed "Every housing work: planned vs actual completion, overdue"

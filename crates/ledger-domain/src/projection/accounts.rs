@@ -8,9 +8,10 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::envelope::RecordedEvent;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, PaymentRecord, Sponsorship};
 use crate::money::{Balance, Dong};
 use crate::posting::{Account, Side};
+use crate::projection::budget::{budget_summary, budget_summary_as_of, BudgetSummary};
 
 /// An account's balance (debits − credits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -28,48 +29,79 @@ fn add(balances: &mut BTreeMap<Account, Balance>, account: Account, amount: Bala
 /// Every account's balance, computed from the ledger's state (not from postings); the
 /// property tests check it equals the sum of all postings. Sorted by account.
 pub fn account_balances(ledger: &Ledger) -> Vec<AccountBalance> {
+    let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
+    let payments = sponsorships.map(|s| (s, s.live_payments()));
+    balances_of(ledger, budget_summary(ledger), payments)
+}
+
+/// [`account_balances`] of the ledger replayed `as_of` a past date, worked out from the live
+/// ledger: the budget accounts from [`budget_summary_as_of`], the sponsorship accounts from
+/// the payments received by then, not reversed by then, of sponsorships and sponsors that
+/// were recorded by then (the same facts [`crate::projection::sponsorship::totals_as_of`]
+/// counts).
+pub fn account_balances_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<AccountBalance> {
+    let known = move |sponsor: u32| ledger.sponsor_registered_by(sponsor, as_of);
+    let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
+    let payments = sponsorships
+        .filter(|s| ledger.sponsorship_occurred_by(s, as_of))
+        .map(|s| {
+            let counted = s.payments.iter();
+            let counted = counted.filter(move |p| p.counts_as_of(as_of) && known(p.sponsor));
+            (s, counted)
+        });
+    balances_of(ledger, budget_summary_as_of(ledger, as_of), payments)
+}
+
+/// The balances of the four budget accounts of every programme × source in `budgets`, and of
+/// the two sponsorship accounts of each sponsorship and sponsor with `payments`.
+fn balances_of<'a, P>(
+    ledger: &Ledger,
+    budgets: Vec<BudgetSummary>,
+    payments: impl Iterator<Item = (&'a Sponsorship, P)>,
+) -> Vec<AccountBalance>
+where
+    P: Iterator<Item = &'a PaymentRecord>,
+{
     let mut balances = BTreeMap::new();
-    for (_, programme) in ledger.programmes().iter() {
-        for budget in &programme.sources {
-            let (programme, source) = (programme.id.clone(), budget.source.clone());
-            add(
-                &mut balances,
-                Account::Funding {
-                    source: source.clone(),
-                },
-                Balance::credit(budget.allocated),
-            );
-            let available = Account::Available {
-                programme: programme.clone(),
+    for budget in budgets {
+        let (programme, source) = (budget.programme_id, budget.source);
+        add(
+            &mut balances,
+            Account::Funding {
                 source: source.clone(),
-            };
-            add(
-                &mut balances,
-                available,
-                budget.allocated.minus(budget.committed),
-            );
-            let committed = Account::Committed {
-                programme: programme.clone(),
-                source: source.clone(),
-            };
-            add(
-                &mut balances,
-                committed,
-                budget.committed.minus(budget.disbursed),
-            );
-            add(
-                &mut balances,
-                Account::Disbursed { programme, source },
-                Balance::debit(budget.disbursed),
-            );
-        }
+            },
+            Balance::credit(budget.allocated),
+        );
+        let available = Account::Available {
+            programme: programme.clone(),
+            source: source.clone(),
+        };
+        add(
+            &mut balances,
+            available,
+            budget.allocated.minus(budget.committed),
+        );
+        let committed = Account::Committed {
+            programme: programme.clone(),
+            source: source.clone(),
+        };
+        add(
+            &mut balances,
+            committed,
+            budget.committed.minus(budget.disbursed),
+        );
+        add(
+            &mut balances,
+            Account::Disbursed { programme, source },
+            Balance::debit(budget.disbursed),
+        );
     }
     // Sum per sponsorship and per sponsor first, so a ledger with millions of payments
     // builds each account name once.
     let mut paid_by_sponsor: Vec<Option<Dong>> = vec![None; ledger.sponsors().len()];
-    for (_, sponsorship) in ledger.sponsorships().iter() {
+    for (sponsorship, payments) in payments {
         let mut received: Option<Dong> = None;
-        for payment in sponsorship.live_payments() {
+        for payment in payments {
             received = Some(
                 received
                     .unwrap_or(Dong::ZERO)
@@ -138,9 +170,19 @@ fn sides(balance: Balance) -> (Dong, Dong) {
 
 /// The trial balance of the whole ledger.
 pub fn trial_balance(ledger: &Ledger) -> TrialBalance {
+    trial_balance_of(account_balances(ledger))
+}
+
+/// [`trial_balance`] of the ledger replayed `as_of` a past date, from the live ledger (see
+/// [`account_balances_as_of`]).
+pub fn trial_balance_as_of(ledger: &Ledger, as_of: NaiveDate) -> TrialBalance {
+    trial_balance_of(account_balances_as_of(ledger, as_of))
+}
+
+fn trial_balance_of(balances: Vec<AccountBalance>) -> TrialBalance {
     let mut total = Balance::ZERO;
     let (mut total_debit, mut total_credit) = (Dong::ZERO, Dong::ZERO);
-    let rows = account_balances(ledger)
+    let rows = balances
         .into_iter()
         .map(|row| {
             total += row.balance;

@@ -10,7 +10,7 @@ use ledger_domain::ledger::PledgeSponsors;
 use ledger_domain::money::Balance;
 use ledger_domain::money::Dong;
 use ledger_domain::posting::Account;
-use ledger_domain::projection::accounts::account_balances;
+use ledger_domain::projection::accounts::{account_balances, trial_balance, trial_balance_as_of};
 use ledger_domain::projection::annual::{annual_report, annual_report_as_of};
 use ledger_domain::projection::budget::{
     budget_book, budget_book_as_of, budget_summary, budget_summary_as_of, BudgetFilter,
@@ -216,6 +216,17 @@ proptest! {
         let date = ops_start() + Duration::days(day);
         let replayed = replay(&s.log, Some(date), None);
         prop_assert_eq!(housing_progress_as_of(&s.ledger, date), housing_progress(&replayed, date), "as of {}", date);
+    }
+
+    #[test]
+    fn the_trial_balance_as_of_a_date_equals_the_trial_balance_of_the_replay_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        day in 0..260i64,
+    ) {
+        let (s, _) = run(&ops);
+        let date = ops_start() + Duration::days(day);
+        let replayed = replay(&s.log, Some(date), None);
+        prop_assert_eq!(trial_balance_as_of(&s.ledger, date), trial_balance(&replayed), "as of {}", date);
     }
 
     #[test]
