@@ -203,11 +203,31 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
         ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),
+        // The budget summary, the book and the trial balance compare log positions too: the
+        // live view answers a past `known_at` or `at_position`.
         ("known_at_mid_log", format!("{summary}?known_at={middle}")),
         ("known_at_head", format!("{summary}?known_at={latest}")),
         (
+            "known_at_book",
+            format!("/api/v1/budgets?known_at={middle}&as_of={year}-06-30"),
+        ),
+        (
+            "known_at_trial_balance",
+            format!("/api/v1/accounts/trial-balance?known_at={middle}"),
+        ),
+        (
+            "at_position_mid_log",
+            format!("{summary}?at_position={}", head.position / 2),
+        ),
+        // At the head: the live view, for every query.
+        (
             "at_position_head",
             format!("{summary}?at_position={}", head.position),
+        ),
+        // Other queries replay a past `known_at` from the nearest snapshot.
+        (
+            "known_at_replayed",
+            format!("/api/v1/housing?known_at={middle}"),
         ),
     ];
     for (axis, path) in &historical {

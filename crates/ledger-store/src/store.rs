@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt, TryStreamExt};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
@@ -163,6 +164,31 @@ impl EventStore {
     /// The last position and its hash.
     pub async fn head(&self) -> Result<Head, StoreError> {
         self.backend.head().await
+    }
+
+    /// The last position at or before `upto` whose event was recorded at or before `at` (0 if
+    /// none was). Recording times never decrease along the log, so this is a binary search of
+    /// single-row reads by position (about 20 at 1M events) rather than a scan of a column that
+    /// has no index.
+    pub async fn last_position_recorded_by(
+        &self,
+        at: DateTime<Utc>,
+        upto: u64,
+    ) -> Result<u64, StoreError> {
+        // Invariant: `known` was recorded by `at` (0 stands for "before the log"), and every
+        // position past `unknown` (when below `upto + 1`) was recorded after it.
+        let (mut known, mut unknown) = (0, upto.saturating_add(1));
+        while unknown - known > 1 {
+            let middle = known + (unknown - known) / 2;
+            let page = self.backend.read_page(middle - 1, 1).await?;
+            match page.into_iter().find(|e| e.position == middle) {
+                Some(event) if event.recorded_at <= at => known = middle,
+                Some(_) => unknown = middle,
+                // Past the stored log.
+                None => unknown = middle,
+            }
+        }
+        Ok(known)
     }
 
     /// The original request hash and result stored under an idempotency key, if any.

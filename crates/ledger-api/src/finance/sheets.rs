@@ -3,6 +3,7 @@
 //! housing works; trial balance.
 
 use chrono::NaiveDate;
+use ledger_domain::ledger::Horizon;
 use ledger_domain::projection::budget::{self, BudgetFilter};
 use ledger_domain::projection::units::UnitBucket;
 use ledger_domain::projection::{accounts, housing, sponsorship, UnitGrouping};
@@ -49,11 +50,11 @@ pub fn finance_sheets(ledger: &Ledger, on: NaiveDate) -> Vec<Sheet> {
 }
 
 /// The budget book, one row per programme × source × unit × month, and a total row; with a
-/// `past` date, as of that date (see [`budget::budget_book_as_of`]).
-pub fn budget_book(ledger: &Ledger, past: Option<NaiveDate>) -> Sheet {
+/// `past` horizon, as the facts it sees give it (see [`budget::budget_book_as_of`]).
+pub fn budget_book(ledger: &Ledger, past: Option<Horizon>) -> Sheet {
     let (all, grouping) = (BudgetFilter::default(), UnitGrouping::AsRecorded);
     let book = match past {
-        Some(as_of) => budget::budget_book_as_of(ledger, &all, grouping, as_of),
+        Some(horizon) => budget::budget_book_as_of(ledger, &all, grouping, horizon),
         None => budget::budget_book(ledger, &all, grouping),
     };
     let mut rows: Vec<Vec<Cell>> = book

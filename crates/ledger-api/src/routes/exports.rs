@@ -9,7 +9,7 @@ use crate::auth::{scope, Authorized};
 use crate::extract::ApiQuery;
 use crate::finance::{budget_book, finance_sheets, to_csv, to_xlsx, ExportError};
 use crate::problem::ApiError;
-use crate::routes::queries::{at_time, past, TimeParams, ValidTime};
+use crate::routes::queries::{at_time, horizon, Asked, TimeParams, ValidTime};
 use crate::state::AppState;
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -40,7 +40,8 @@ pub async fn finance_xlsx(
     ApiQuery(time): ApiQuery<TimeParams>,
 ) -> Result<Response, ApiError> {
     let time = (time, ValidTime::Replayed);
-    let (sheets, _, _) = at_time(&state, &auth.caller, time, finance_sheets).await?;
+    let sheets = |l: &_, on, _| finance_sheets(l, on);
+    let (sheets, _, _) = at_time(&state, &auth.caller, time, sheets).await?;
     let bytes = to_xlsx(&sheets).map_err(|e| match e {
         ExportError::TooLargeForSpreadsheet { .. } => ApiError::unprocessable(e.to_string()),
         ExportError::Xlsx(cause) => ApiError::Internal(cause),
@@ -64,9 +65,10 @@ pub async fn budget_csv(
     auth: Authorized<scope::Export>,
     ApiQuery(time): ApiQuery<TimeParams>,
 ) -> Result<Response, ApiError> {
-    let asked = time.as_of;
-    let book = |l: &_, _| budget_book(l, past(l, asked));
-    let (sheet, _, _) = at_time(&state, &auth.caller, (time, ValidTime::Compared), book).await?;
+    let as_of = time.as_of;
+    let book = |l: &_, _, upto| budget_book(l, horizon(l, Asked { as_of, upto }));
+    let time = (time, ValidTime::Bitemporal);
+    let (sheet, _, _) = at_time(&state, &auth.caller, time, book).await?;
     Ok(download(
         "text/csv; charset=utf-8",
         "attachment; filename=\"budget.csv\"",

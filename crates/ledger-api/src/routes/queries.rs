@@ -9,6 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::id::Id;
+use ledger_domain::ledger::Horizon;
 use ledger_domain::projection::annual;
 use ledger_domain::projection::{
     accounts, budget, housing, jobs, poverty, sponsorship, units, UnitGrouping,
@@ -66,18 +67,59 @@ pub enum ValidTime {
     /// replayed answer (e.g. [`budget::budget_summary_as_of`]): the live view answers any
     /// `as_of`.
     Compared,
+    /// As `Compared`, and the query also compares the log position of every fact it reads with
+    /// a [`Horizon`]: the live view answers any `known_at` and `at_position` too, from the
+    /// last unit merger on ([`Ledger::last_merge_position`]).
+    Bitemporal,
+}
+
+/// What a request asks of the two time axes, as a query's body sees it: the `as_of` it named,
+/// if any, and the last position the live view must answer as of, when it answers a
+/// `known_at` or `at_position` short of the head (only for [`ValidTime::Bitemporal`]).
+#[derive(Clone, Copy)]
+pub struct Asked {
+    pub as_of: Option<NaiveDate>,
+    pub upto: Option<u64>,
+}
+
+impl From<Option<NaiveDate>> for Asked {
+    fn from(as_of: Option<NaiveDate>) -> Asked {
+        Asked { as_of, upto: None }
+    }
 }
 
 /// The requested `as_of` if it falls before the latest business date `ledger` holds: only
 /// then does a `Compared` query need its as-of form. On or after that date the as-of form
 /// gives the same answer, and the plain form is the one kept fast for dashboards (which pass
 /// today's date explicitly).
-pub fn past(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
+pub fn past(ledger: &Ledger, asked: impl Into<Asked>) -> Option<NaiveDate> {
+    let asked = asked.into();
+    debug_assert!(
+        asked.upto.is_none(),
+        "a position only for bitemporal queries"
+    );
+    as_of_before_latest(ledger, asked.as_of)
+}
+
+fn as_of_before_latest(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<NaiveDate> {
     as_of.filter(|date| {
         ledger
             .latest_occurred_on()
             .is_some_and(|latest| *date < latest)
     })
+}
+
+/// [`past`] for a [`ValidTime::Bitemporal`] query: the horizon its as-of form must see when the
+/// request names a date before the latest business date or a position short of the head;
+/// `None` when the plain form answers.
+pub fn horizon(ledger: &Ledger, asked: Asked) -> Option<Horizon> {
+    match (as_of_before_latest(ledger, asked.as_of), asked.upto) {
+        (None, None) => None,
+        (as_of, upto) => Some(Horizon {
+            as_of: as_of.unwrap_or(NaiveDate::MAX),
+            upto: upto.unwrap_or(u64::MAX),
+        }),
+    }
 }
 
 /// Runs `query` against the ledger at the requested point in time and wraps its answer.
@@ -86,7 +128,7 @@ async fn answer<T: Serialize>(
     caller: &Caller,
     uri: &OriginalUri,
     (time, valid_time): (TimeParams, ValidTime),
-    query: impl FnOnce(&Ledger, NaiveDate) -> T,
+    query: impl FnOnce(&Ledger, NaiveDate, Option<u64>) -> T,
 ) -> Result<Response, ApiError> {
     let (known_at, at_position) = (time.known_at, time.at_position);
     cached(
@@ -116,13 +158,14 @@ fn json_bytes(value: &impl Serialize) -> Result<Bytes, ApiError> {
 
 /// Runs `query` at the requested point in time and renders its result with `render(result,
 /// as_of, position)`, or gives the answer already rendered for the same request at the same
-/// position ([`crate::answers`]).
+/// position ([`crate::answers`]). `query` gets the ledger, the query date, and the position
+/// it must answer as of when the live view answers a past `known_at` or `at_position`.
 async fn cached<T>(
     state: &AppState,
     caller: &Caller,
     uri: &OriginalUri,
     (time, valid_time): (TimeParams, ValidTime),
-    query: impl FnOnce(&Ledger, NaiveDate) -> T,
+    query: impl FnOnce(&Ledger, NaiveDate, Option<u64>) -> T,
     render: impl FnOnce(T, NaiveDate, u64) -> Result<Bytes, ApiError>,
 ) -> Result<Response, ApiError> {
     if time.at_position.is_some() {
@@ -132,9 +175,9 @@ async fn cached<T>(
     // The date is part of the request: without `as_of` it is today's, which moves at midnight.
     let request = format!("{on} {}", uri.0);
     let source = match live_view_covers(state, &time, valid_time).await? {
-        Some(folded) => match state.answers.live(&request, folded.position) {
+        Some((folded, upto)) => match state.answers.live(&request, folded.position) {
             Some(body) => return Ok(json_response(body)),
-            None => Source::Live(folded),
+            None => Source::Live(folded, upto),
         },
         None => {
             let head = state.store.head().await?.position;
@@ -147,15 +190,16 @@ async fn cached<T>(
             Source::Replayed(Box::new(ledger), known, upto)
         }
     };
-    let (ledger, position) = match &source {
-        Source::Live(folded) => (&folded.ledger, folded.position),
-        Source::Replayed(ledger, known, _) => (&**ledger, *known),
+    let (ledger, position, upto) = match &source {
+        Source::Live(folded, upto) => (&folded.ledger, upto.unwrap_or(folded.position), *upto),
+        Source::Replayed(ledger, known, _) => (&**ledger, *known, None),
     };
-    let body = render(query(ledger, on), on, position)?;
+    let body = render(query(ledger, on, upto), on, position)?;
     match source {
-        Source::Live(folded) => {
+        Source::Live(folded, _) => {
+            let live = folded.position;
             drop(folded);
-            state.answers.keep_live(request, position, body.clone());
+            state.answers.keep_live(request, live, body.clone());
         }
         Source::Replayed(_, _, upto) => state.answers.keep_historical(request, upto, body.clone()),
     }
@@ -164,34 +208,48 @@ async fn cached<T>(
 
 /// The ledger an answer is computed from.
 enum Source<'a> {
-    Live(RwLockReadGuard<'a, Folded>),
+    /// The live view, and the position to answer as of when short of its own.
+    Live(RwLockReadGuard<'a, Folded>, Option<u64>),
     /// The ledger replayed, the last position it knows, and the position the replay read to
     /// (the key of its answer in the pool: the same request gives the same answer until the
     /// log grows).
     Replayed(Box<Ledger>, u64, u64),
 }
 
-/// The live view, caught up, when it is the ledger the request asks for: no `known_at` or
-/// `at_position` short of the head (transaction times never decrease along the log, so a
-/// `known_at` at or after the head's sees every event), and no `as_of`, one on or after every
-/// business date in the log (the valid-time filter then keeps every event; dashboards pass
-/// today's date explicitly), or any `as_of` for a query that compares dates itself.
+/// The live view, caught up, when it can answer the request, with the position to answer as
+/// of when that is short of the view's own.
+///
+/// It can when the request names no `known_at` or `at_position` short of the head
+/// (transaction times never decrease along the log, so a `known_at` at or after the head's
+/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`],
+/// from the last unit merger on); and names no `as_of`, one on or after every business date in
+/// the log (the valid-time filter then keeps every event; dashboards pass today's date
+/// explicitly), or any `as_of` for a query that compares dates itself.
 async fn live_view_covers<'a>(
     state: &'a AppState,
     time: &TimeParams,
     valid_time: ValidTime,
-) -> Result<Option<RwLockReadGuard<'a, Folded>>, ApiError> {
-    let mut pinned = None;
+) -> Result<Option<(RwLockReadGuard<'a, Folded>, Option<u64>)>, ApiError> {
+    let (mut pinned, mut upto) = (None, None);
     if time.known_at.is_some() || time.at_position.is_some() {
         let head = state.store.head().await?;
         let knows_all = time
             .known_at
             .is_none_or(|at| at.timestamp_micros() >= head.recorded_at_micros);
         let reaches_head = time.at_position.is_none_or(|at| at >= head.position);
-        if !(knows_all && reaches_head) {
+        if knows_all && reaches_head {
+            pinned = Some(head.position);
+        } else if valid_time == ValidTime::Bitemporal {
+            let mut last = time
+                .at_position
+                .map_or(head.position, |p| p.min(head.position));
+            if let Some(at) = time.known_at {
+                last = state.store.last_position_recorded_by(at, last).await?;
+            }
+            upto = Some(last);
+        } else {
             return Ok(None);
         }
-        pinned = Some(head.position);
     }
     state.view.catch_up(&state.store).await?;
     let folded = state.view.read().await;
@@ -200,38 +258,43 @@ async fn live_view_covers<'a>(
         // the replay to sort out.
         return Ok(None);
     }
-    let whole_log = valid_time == ValidTime::Compared
+    if upto.is_some_and(|upto| upto < folded.ledger.last_merge_position()) {
+        // Units were merged since: the live view's boundaries are not those known then.
+        return Ok(None);
+    }
+    let whole_log = valid_time != ValidTime::Replayed
         || time.as_of.is_none_or(|as_of| {
             folded
                 .ledger
                 .latest_occurred_on()
                 .is_none_or(|latest| latest <= as_of)
         });
-    Ok(whole_log.then_some(folded))
+    Ok(whole_log.then_some((folded, upto)))
 }
 
 fn json_response(body: Bytes) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Runs `query` against the ledger at the requested point in time; returns its result, the
-/// `as_of` date used and the last position included.
+/// Runs `query` against the ledger at the requested point in time (its arguments as in
+/// [`cached`]); returns its result, the `as_of` date used and the last position included.
 pub async fn at_time<T>(
     state: &AppState,
     caller: &Caller,
     (time, valid_time): (TimeParams, ValidTime),
-    query: impl FnOnce(&Ledger, NaiveDate) -> T,
+    query: impl FnOnce(&Ledger, NaiveDate, Option<u64>) -> T,
 ) -> Result<(T, NaiveDate, u64), ApiError> {
     if time.at_position.is_some() {
         caller.require(Access::Inspect)?;
     }
     let on = time.as_of.unwrap_or_else(today);
-    if let Some(folded) = live_view_covers(state, &time, valid_time).await? {
-        return Ok((query(&folded.ledger, on), on, folded.position));
+    if let Some((folded, upto)) = live_view_covers(state, &time, valid_time).await? {
+        let position = upto.unwrap_or(folded.position);
+        return Ok((query(&folded.ledger, on, upto), on, position));
     }
     let (ledger, upto) =
         crate::view::replay_at(&state.store, time.as_of, time.known_at, time.at_position).await?;
-    Ok((query(&ledger, on), on, upto))
+    Ok((query(&ledger, on, None), on, upto))
 }
 
 /// How to group by commune/ward.
@@ -308,14 +371,14 @@ pub async fn budgets(
     };
     let on = time.as_of.unwrap_or_else(today);
     let grouping = g.resolve(on)?;
-    let asked = time.as_of;
+    let as_of = time.as_of;
     answer(
         &state,
         &auth.caller,
         &uri,
-        (time, ValidTime::Compared),
-        |l, _| match past(l, asked) {
-            Some(as_of) => budget::budget_book_as_of(l, &filter, grouping, as_of),
+        (time, ValidTime::Bitemporal),
+        |l, _, upto| match horizon(l, Asked { as_of, upto }) {
+            Some(horizon) => budget::budget_book_as_of(l, &filter, grouping, horizon),
             None => budget::budget_book(l, &filter, grouping),
         },
     )
@@ -371,8 +434,11 @@ macro_rules! queries {
                 debug_assert_eq!(<scope::$scope as Scope>::ACCESS.scope(), $scope_name);
                 let $grouping = g.resolve(time.as_of.unwrap_or_else(today))?;
                 let $f = Filters::check($f)?;
-                let $as_of = time.as_of;
-                answer(&state, &auth.caller, &uri, (time, ValidTime::$valid_time), |$ledger, $on| $body).await
+                let as_of = time.as_of;
+                answer(&state, &auth.caller, &uri, (time, ValidTime::$valid_time), |$ledger, $on, upto| {
+                    let $as_of = Asked { as_of, upto };
+                    $body
+                }).await
             }
         )*
 
@@ -419,9 +485,9 @@ impl Filters {
 use chrono::Datelike;
 
 queries! {
-    budget_summary "/api/v1/budgets/summary" Aggregates "aggregates" Compared "Allocated, committed, disbursed and remaining per programme and source"
-        |l, _on, as_of, _g, _f| match past(l, as_of) {
-            Some(as_of) => budget::budget_summary_as_of(l, as_of),
+    budget_summary "/api/v1/budgets/summary" Aggregates "aggregates" Bitemporal "Allocated, committed, disbursed and remaining per programme and source"
+        |l, _on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => budget::budget_summary_as_of(l, horizon),
             None => budget::budget_summary(l),
         };
     housing_progress "/api/v1/housing" Aggregates "aggregates" Compared "Housing progress per programme: counts, amounts, deadline, days ahead"
@@ -429,9 +495,9 @@ queries! {
             Some(as_of) => housing::housing_progress_as_of(l, as_of),
             None => housing::housing_progress(l, on),
         };
-    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" Compared "Trial balance of every account: debits equal credits"
-        |l, _on, as_of, _g, _f| match past(l, as_of) {
-            Some(as_of) => accounts::trial_balance_as_of(l, as_of),
+    trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" Bitemporal "Trial balance of every account: debits equal credits"
+        |l, _on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => accounts::trial_balance_as_of(l, horizon),
             None => accounts::trial_balance(l),
         };
     housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" Replayed "Housing approvals and completions per commune/ward"
@@ -526,7 +592,7 @@ pub async fn annual_report(
         .ok_or_else(|| ApiError::bad_field("year", "year must be a number from 1900 to 2200"))?;
     let (known_at, at_position) = (time.known_at, time.at_position);
     let asked = time.as_of;
-    let report = |l: &Ledger, on: NaiveDate| match (past(l, asked), asked) {
+    let report = |l: &Ledger, on: NaiveDate, _| match (past(l, asked), asked) {
         // Exactly as the ledger replayed to the date would give it.
         (Some(as_of), _) => annual::annual_report_as_of(l, year, as_of),
         (None, Some(as_of)) => annual::annual_report(l, year, as_of),

@@ -60,9 +60,10 @@ pub async fn known_at_before_a_late_fact(app: &TestApp) -> String {
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ");
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    let late = format!("org-late-{}", app.store.head().await.unwrap().position);
     record(
         app,
-        json!({"command": "RegisterSponsor", "sponsor_id": "org-late", "name": "Late sponsor",
+        json!({"command": "RegisterSponsor", "sponsor_id": late, "name": "Late sponsor",
         "sponsor_kind": "enterprise", "registered_on": "2024-06-01"}),
     )
     .await;
@@ -372,6 +373,121 @@ pub async fn a_known_at_or_position_at_the_head_sees_the_whole_log(app: TestApp)
         .get_ok(Role::Inspector, &format!("{path}?at_position={}", head + 1))
         .await;
     assert_eq!(moved["data"], after["data"]);
+}
+
+/// A query's answer over a ledger, as its JSON.
+type ProjectionOf = dyn Fn(&ledger_domain::Ledger) -> Value;
+
+pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_then(app: TestApp) {
+    use ledger_domain::projection::{accounts, budget, UnitGrouping};
+    load_halong(&app).await;
+    let before_corrections = known_at_before_a_late_fact(&app).await;
+    record_corrections(&app, "2023-12-18").await;
+    let after_corrections = known_at_before_a_late_fact(&app).await;
+    let head = app.store.head().await.unwrap().position;
+    let book = |l: &ledger_domain::Ledger| {
+        let all = budget::BudgetFilter::default();
+        json!(budget::budget_book(l, &all, UnitGrouping::AsRecorded))
+    };
+    let queries: [(&str, &ProjectionOf); 3] = [
+        ("/api/v1/budgets/summary", &|l| {
+            json!(budget::budget_summary(l))
+        }),
+        ("/api/v1/budgets", &book),
+        ("/api/v1/accounts/trial-balance", &|l| {
+            json!(accounts::trial_balance(l))
+        }),
+    ];
+    let mut seen = Vec::new();
+    for known_at in [&before_corrections, &after_corrections] {
+        let at: chrono::DateTime<chrono::Utc> = known_at.parse().unwrap();
+        for as_of in [None, Some("2023-06-30"), Some("2023-12-31")] {
+            let date = as_of.map(|d| d.parse().unwrap());
+            let (replayed, known) = ledger_api::view::replay_at(&app.store, date, Some(at), None)
+                .await
+                .unwrap();
+            assert!(known < head);
+            for (path, query) in &queries {
+                let asked = as_of.map_or(String::new(), |d| format!("&as_of={d}"));
+                let answer = app
+                    .get_ok(
+                        Role::Inspector,
+                        &format!("{path}?known_at={known_at}{asked}"),
+                    )
+                    .await;
+                assert_eq!(
+                    answer["data"],
+                    query(&replayed),
+                    "{path} known at {known_at} {asked}"
+                );
+                assert_eq!(answer["position"], known, "{path}");
+                seen.push(answer["data"].clone());
+            }
+        }
+    }
+    // The corrections moved the figures: the two times are told apart.
+    assert_ne!(seen[0], seen[9]);
+    // A past position, with the budget book export too.
+    let at = head - 5;
+    let (replayed, _) = ledger_api::view::replay_at(&app.store, None, None, Some(at))
+        .await
+        .unwrap();
+    let answer = app
+        .get_ok(
+            Role::Inspector,
+            &format!("/api/v1/budgets?at_position={at}"),
+        )
+        .await;
+    assert_eq!(answer["data"], book(&replayed));
+    assert_eq!(answer["position"], at);
+    let csv = csv_body(
+        &app,
+        &format!("/api/v1/exports/budget.csv?at_position={at}"),
+    )
+    .await;
+    let total = replayed_total_disbursed(&replayed);
+    assert!(csv.lines().last().unwrap().contains(&total), "{total}");
+
+    // Units merged after the time asked: grouped by today's units, the book known then still
+    // follows the boundaries known then.
+    let before_merge = known_at_before_a_late_fact(&app).await;
+    record(
+        &app,
+        json!({"command": "RegisterUnit", "code": "09999", "name": "Thống Nhất Mới",
+        "unit_kind": "commune", "valid_from": "2026-01-01", "valid_to": null,
+        "registered_on": "2025-12-01"}),
+    )
+    .await;
+    record(
+        &app,
+        json!({"command": "MergeUnits", "old_codes": ["07060"], "new_codes": ["09999"],
+        "effective_on": "2026-01-01"}),
+    )
+    .await;
+    let at: chrono::DateTime<chrono::Utc> = before_merge.parse().unwrap();
+    let (replayed, _) = ledger_api::view::replay_at(&app.store, None, Some(at), None)
+        .await
+        .unwrap();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let all = budget::BudgetFilter::default();
+    let expected = budget::budget_book(&replayed, &all, UnitGrouping::CurrentOn(today));
+    let path = format!("/api/v1/budgets?grouping=current&known_at={before_merge}");
+    let answer = app.get_ok(Role::Inspector, &path).await;
+    assert_eq!(answer["data"], json!(expected));
+    let now = app
+        .get_ok(Role::Inspector, "/api/v1/budgets?grouping=current")
+        .await;
+    assert_ne!(
+        answer["data"], now["data"],
+        "the merger moves figures into 09999"
+    );
+}
+
+fn replayed_total_disbursed(ledger: &ledger_domain::Ledger) -> String {
+    use ledger_domain::projection::{budget, UnitGrouping};
+    let all = budget::BudgetFilter::default();
+    let book = budget::budget_book(ledger, &all, UnitGrouping::AsRecorded);
+    book.totals.disbursed.digits()
 }
 
 async fn csv_body(app: &TestApp, path: &str) -> String {

@@ -61,6 +61,7 @@ on_both_backends!(
     inspection::the_finance_workbook_opens_and_its_totals_equal_the_api,
     inspection::dashboards_as_of_a_past_date_equal_the_replay_to_that_date,
     inspection::a_known_at_or_position_at_the_head_sees_the_whole_log,
+    inspection::finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_then,
     linearizable::racing_writes_on_one_budget_and_one_sponsorship_are_linearizable,
     snapshots::startup_from_a_snapshot_equals_a_full_rebuild_after_more_events,
     snapshots::a_snapshot_whose_event_hash_differs_is_ignored,

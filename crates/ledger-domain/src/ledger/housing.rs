@@ -35,6 +35,8 @@ pub struct Support {
     pub parts: Vec<SupportPart>,
     /// Approval date.
     pub approved_on: NaiveDate,
+    /// The log position of the approval.
+    pub approved_position: u64,
     /// When works started.
     pub started_on: Option<NaiveDate>,
     /// When the works were completed (as last corrected).
@@ -44,6 +46,8 @@ pub struct Support {
     pub completions: Vec<(NaiveDate, NaiveDate)>,
     /// When cancelled.
     pub cancelled_on: Option<NaiveDate>,
+    /// The log position of the cancellation, once cancelled.
+    pub cancelled_position: Option<u64>,
     /// Every disbursement (a small per-support list), for reversals.
     pub disbursements: Vec<DisbursementRecord>,
 }
@@ -72,6 +76,10 @@ pub struct DisbursementRecord {
     pub disbursed_on: NaiveDate,
     /// The reversal's date, once reversed (an `as_of` before it still counts the disbursement).
     pub reversed_on: Option<NaiveDate>,
+    /// The log position of the disbursement.
+    pub position: u64,
+    /// The log position of the reversal, once reversed.
+    pub reversed_position: Option<u64>,
 }
 
 impl Support {
@@ -165,10 +173,12 @@ impl Ledger {
                 })
                 .collect(),
             approved_on: event.approved_on,
+            approved_position: self.last_position,
             started_on: None,
             completed_on: None,
             completions: Vec::new(),
             cancelled_on: None,
+            cancelled_position: None,
             disbursements: Vec::new(),
         };
         let Some(support_index) = self.supports.insert(&event.support_id, support) else {
@@ -196,6 +206,7 @@ impl Ledger {
             return false;
         }
         support.cancelled_on = Some(event.cancelled_on);
+        support.cancelled_position = Some(self.last_position);
         let (programme, unit, month) = (
             support.programme,
             support.unit,
@@ -247,6 +258,8 @@ impl Ledger {
             amount: event.amount,
             disbursed_on: event.disbursed_on,
             reversed_on: None,
+            position: self.last_position,
+            reversed_position: None,
         });
         let (programme, unit) = (support.programme, support.unit);
         self.book_disbursement(
@@ -283,6 +296,7 @@ impl Ledger {
             return false;
         }
         disbursement.reversed_on = Some(event.reversed_on);
+        disbursement.reversed_position = Some(self.last_position);
         let (part, amount, date) = (
             disbursement.part,
             disbursement.amount,

@@ -39,6 +39,8 @@ pub struct Programme {
     pub deadline: NaiveDate,
     /// When it opened.
     pub opened_on: NaiveDate,
+    /// The log position of its opening.
+    pub opened_position: u64,
     /// Budget per funding source, in order of first allocation.
     pub sources: Vec<SourceBudget>,
     /// Every allocation (a small per-programme list), for reversals.
@@ -97,6 +99,10 @@ pub struct AllocationRecord {
     pub allocated_on: NaiveDate,
     /// The reversal's date, once reversed (an `as_of` before it still counts the allocation).
     pub reversed_on: Option<NaiveDate>,
+    /// The log position of the allocation (a `known_at` before it does not see it).
+    pub position: u64,
+    /// The log position of the reversal, once reversed.
+    pub reversed_position: Option<u64>,
 }
 
 impl Programme {
@@ -160,6 +166,7 @@ impl Ledger {
             target: event.target,
             deadline: event.deadline,
             opened_on: event.opened_on,
+            opened_position: self.last_position,
             sources: Vec::new(),
             allocations: Vec::new(),
             supports: Vec::new(),
@@ -189,6 +196,8 @@ impl Ledger {
             amount: event.amount,
             allocated_on: event.allocated_on,
             reversed_on: None,
+            position: self.last_position,
+            reversed_position: None,
         });
         let budget = programme.source_mut(&event.source);
         adjust(&mut budget.allocated, event.amount, true);
@@ -223,6 +232,7 @@ impl Ledger {
             return false;
         }
         allocation.reversed_on = Some(event.reversed_on);
+        allocation.reversed_position = Some(self.last_position);
         let (source, amount, month) = (
             allocation.source.clone(),
             allocation.amount,

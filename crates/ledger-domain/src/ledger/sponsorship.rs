@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::pledges::Touched;
-use super::{Ledger, Reversible, UnitId};
+use super::{Horizon, Ledger, Reversible, UnitId};
 use crate::event::{
     ChildRegistered, ChildSponsored, SponsorKind, SponsorRegistered, SponsorshipEnded,
     SponsorshipPaymentReceived, SponsorshipPaymentReversed, SponsorshipTransferred,
@@ -71,6 +71,10 @@ pub struct PaymentRecord {
     pub received_on: NaiveDate,
     /// The reversal's date, once reversed (an `as_of` before it still counts the payment).
     pub reversed_on: Option<NaiveDate>,
+    /// The log position of the payment.
+    pub position: u64,
+    /// The log position of the reversal, once reversed.
+    pub reversed_position: Option<u64>,
 }
 
 impl PaymentRecord {
@@ -82,6 +86,12 @@ impl PaymentRecord {
     /// Received by `as_of` and not reversed by then.
     pub fn counts_as_of(&self, as_of: NaiveDate) -> bool {
         self.received_on <= as_of && self.reversed_on.is_none_or(|on| on > as_of)
+    }
+
+    /// Seen by `horizon` and its reversal, if any, not.
+    pub fn counts_within(&self, horizon: Horizon) -> bool {
+        horizon.sees(self.received_on, self.position)
+            && !horizon.sees_correction(self.reversed_on, self.reversed_position)
     }
 }
 
@@ -104,6 +114,8 @@ pub struct Sponsorship {
     pub fixed_months: Option<u32>,
     /// Pledge date.
     pub sponsored_on: NaiveDate,
+    /// The log position of the pledge.
+    pub position: u64,
     /// When it ended early.
     pub ended_on: Option<NaiveDate>,
     /// Who owes which months, by first month (at least one).
@@ -375,6 +387,7 @@ impl Ledger {
             pledged_last: event.last_month,
             fixed_months: event.fixed_months,
             sponsored_on: event.sponsored_on,
+            position: self.last_position,
             ended_on: None,
             segments: vec![Segment {
                 from: event.first_month,
@@ -427,6 +440,8 @@ impl Ledger {
             amount: event.amount,
             received_on: event.received_on,
             reversed_on: None,
+            position: self.last_position,
+            reversed_position: None,
         };
         sponsorship.paid.count(&payment, Sign::Add);
         sponsorship.paid.last_received_on = sponsorship
@@ -468,6 +483,7 @@ impl Ledger {
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             if let Some(payment) = sponsorship.payments.get_mut(record as usize) {
                 payment.reversed_on = Some(event.reversed_on);
+                payment.reversed_position = Some(self.last_position);
                 let payment = payment.clone();
                 sponsorship.paid.count(&payment, Sign::Remove);
             }

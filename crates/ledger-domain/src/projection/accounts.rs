@@ -8,7 +8,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::envelope::RecordedEvent;
-use crate::ledger::{Ledger, PaymentRecord, Sponsorship};
+use crate::ledger::{Horizon, Ledger, PaymentRecord, Sponsorship};
 use crate::money::{Balance, Dong};
 use crate::posting::{Account, Side};
 use crate::projection::budget::{budget_summary, budget_summary_as_of, BudgetSummary};
@@ -34,22 +34,23 @@ pub fn account_balances(ledger: &Ledger) -> Vec<AccountBalance> {
     balances_of(ledger, budget_summary(ledger), payments)
 }
 
-/// [`account_balances`] of the ledger replayed `as_of` a past date, worked out from the live
-/// ledger: the budget accounts from [`budget_summary_as_of`], the sponsorship accounts from
-/// the payments received by then, not reversed by then, of sponsorships and sponsors that
-/// were recorded by then (the same facts [`crate::projection::sponsorship::totals_as_of`]
-/// counts).
-pub fn account_balances_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<AccountBalance> {
-    let known = move |sponsor: u32| ledger.sponsor_registered_by(sponsor, as_of);
+/// [`account_balances`] of the ledger replayed `as_of` a past date or up to a past position,
+/// worked out from the live ledger: the budget accounts from [`budget_summary_as_of`], the
+/// sponsorship accounts from the payments the horizon sees and not their reversals, of
+/// sponsorships and sponsors that occurred by then (the same facts
+/// [`crate::projection::sponsorship::totals_as_of`] counts).
+pub fn account_balances_as_of(ledger: &Ledger, as_of: impl Into<Horizon>) -> Vec<AccountBalance> {
+    let horizon = as_of.into();
+    let known = move |sponsor: u32| ledger.sponsor_registered_by(sponsor, horizon.as_of);
     let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
     let payments = sponsorships
-        .filter(|s| ledger.sponsorship_occurred_by(s, as_of))
+        .filter(|s| s.position <= horizon.upto && ledger.sponsorship_occurred_by(s, horizon.as_of))
         .map(|s| {
             let counted = s.payments.iter();
-            let counted = counted.filter(move |p| p.counts_as_of(as_of) && known(p.sponsor));
+            let counted = counted.filter(move |p| p.counts_within(horizon) && known(p.sponsor));
             (s, counted)
         });
-    balances_of(ledger, budget_summary_as_of(ledger, as_of), payments)
+    balances_of(ledger, budget_summary_as_of(ledger, horizon), payments)
 }
 
 /// The balances of the four budget accounts of every programme × source in `budgets`, and of
@@ -173,9 +174,9 @@ pub fn trial_balance(ledger: &Ledger) -> TrialBalance {
     trial_balance_of(account_balances(ledger))
 }
 
-/// [`trial_balance`] of the ledger replayed `as_of` a past date, from the live ledger (see
-/// [`account_balances_as_of`]).
-pub fn trial_balance_as_of(ledger: &Ledger, as_of: NaiveDate) -> TrialBalance {
+/// [`trial_balance`] of the ledger replayed `as_of` a past date or up to a past position, from
+/// the live ledger (see [`account_balances_as_of`]).
+pub fn trial_balance_as_of(ledger: &Ledger, as_of: impl Into<Horizon>) -> TrialBalance {
     trial_balance_of(account_balances_as_of(ledger, as_of))
 }
 

@@ -8,12 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
 use crate::id::Id;
-use crate::ledger::{BookCell, BookKey, Ledger, Programme, SourceBudget, UnitId};
+use crate::ledger::{BookCell, BookKey, Horizon, Ledger, Programme, SourceBudget, UnitId};
 use crate::money::{Balance, Dong};
 use crate::month::YearMonth;
 
@@ -153,15 +152,15 @@ pub fn budget_book(ledger: &Ledger, filter: &BudgetFilter, grouping: UnitGroupin
     book(ledger, filter, grouping, programmes)
 }
 
-/// [`budget_book`] of the ledger replayed `as_of` a past date, from the live ledger (see
-/// [`budget_summary_as_of`] for what counts).
+/// [`budget_book`] of the ledger replayed `as_of` a past date, or up to a past position, from
+/// the live ledger (see [`budget_summary_as_of`] for what counts).
 pub fn budget_book_as_of(
     ledger: &Ledger,
     filter: &BudgetFilter,
     grouping: UnitGrouping,
-    as_of: NaiveDate,
+    as_of: impl Into<Horizon>,
 ) -> BudgetBook {
-    let kept = cells_as_of(ledger, as_of);
+    let kept = cells_as_of(ledger, as_of.into());
     let programmes = kept.iter().map(|(programme, sources)| {
         let sources = sources
             .iter()
@@ -257,17 +256,19 @@ fn summary_row(programme: &Programme, source: &Id, flows: Flows) -> BudgetSummar
 }
 
 /// [`budget_summary`] of the ledger replayed `as_of` a past date (the events that occurred by
-/// then), worked out from the live ledger without the replay.
+/// then) and up to a log position (the events known at a time), worked out from the live
+/// ledger without the replay.
 ///
-/// Every fact the summary rests on keeps its dates in the state: a programme its opening, an
-/// allocation and a disbursement their own date and their reversal's, a support its approval
-/// and cancellation, and its household the registration an approval needs. A fact counts if
-/// it occurred by `as_of`, the facts it refers to did too (a replay skips an event whose
-/// references it has not folded), and no reversal or cancellation occurred by then. The sums
-/// equal the replay's except when a running total passes 10^18 dong, where the fold
-/// saturates in log order and this in record order.
-pub fn budget_summary_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<BudgetSummary> {
-    cells_as_of(ledger, as_of)
+/// Every fact the summary rests on keeps its dates and log positions in the state: a
+/// programme its opening, an allocation and a disbursement their own and their reversal's, a
+/// support its approval and cancellation, and its household the registration date an approval
+/// needs. A fact counts if the horizon sees it, the facts it refers to occurred by `as_of`
+/// too (a replay skips an event whose references it has not folded; they always lie earlier
+/// in the log), and the horizon sees no reversal or cancellation of it. The sums equal the
+/// replay's except when a running total passes 10^18 dong, where the fold saturates in log
+/// order and this in record order.
+pub fn budget_summary_as_of(ledger: &Ledger, as_of: impl Into<Horizon>) -> Vec<BudgetSummary> {
+    cells_as_of(ledger, as_of.into())
         .into_iter()
         .flat_map(|(programme, sources)| {
             sources.into_iter().map(move |(source, cells)| {
@@ -284,21 +285,21 @@ pub fn budget_summary_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<BudgetSumm
 /// Per programme opened by `as_of` (in programme order), its sources' book cells as the
 /// facts that occurred by then give them (sources in id order). A source is listed once
 /// anything touching it occurred, even if undone since, as in a replay.
-fn cells_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<(&Programme, BTreeMap<&Id, Cells>)> {
-    let by = |date: NaiveDate| date <= as_of;
-    let undone_by = |date: Option<NaiveDate>| date.is_some_and(by);
+fn cells_as_of(ledger: &Ledger, horizon: Horizon) -> Vec<(&Programme, BTreeMap<&Id, Cells>)> {
     let mut programmes = Vec::new();
     for (_, programme) in ledger.programmes().iter() {
-        if !by(programme.opened_on) {
+        if !horizon.sees(programme.opened_on, programme.opened_position) {
             continue;
         }
         let mut sources: BTreeMap<&Id, Cells> = BTreeMap::new();
-        for allocation in programme.allocations.iter().filter(|a| by(a.allocated_on)) {
-            let amount = if undone_by(allocation.reversed_on) {
-                Dong::ZERO
-            } else {
-                allocation.amount
-            };
+        let allocations = programme.allocations.iter();
+        for allocation in allocations.filter(|a| horizon.sees(a.allocated_on, a.position)) {
+            let amount =
+                if horizon.sees_correction(allocation.reversed_on, allocation.reversed_position) {
+                    Dong::ZERO
+                } else {
+                    allocation.amount
+                };
             let key = (None, YearMonth::of_clamped(allocation.allocated_on));
             add_to(&mut sources, &allocation.source, key, amount, |cell| {
                 &mut cell.allocated
@@ -308,9 +309,12 @@ fn cells_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<(&Programme, BTreeMap<&
             .supports
             .iter()
             .filter_map(|&index| ledger.supports().at(index))
-            .filter(|support| ledger.support_occurred_by(support, as_of));
+            .filter(|support| {
+                support.approved_position <= horizon.upto
+                    && ledger.support_occurred_by(support, horizon.as_of)
+            });
         for support in supports {
-            let live = !undone_by(support.cancelled_on);
+            let live = !horizon.sees_correction(support.cancelled_on, support.cancelled_position);
             let key = (support.unit, YearMonth::of_clamped(support.approved_on));
             for part in &support.parts {
                 let amount = if live { part.amount } else { Dong::ZERO };
@@ -318,10 +322,10 @@ fn cells_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<(&Programme, BTreeMap<&
                     &mut cell.committed
                 });
             }
-            let disbursed = support
-                .disbursements
-                .iter()
-                .filter(|d| by(d.disbursed_on) && !undone_by(d.reversed_on));
+            let disbursed = support.disbursements.iter().filter(|d| {
+                horizon.sees(d.disbursed_on, d.position)
+                    && !horizon.sees_correction(d.reversed_on, d.reversed_position)
+            });
             for disbursement in disbursed {
                 if let Some(part) = support.parts.get(disbursement.part as usize) {
                     let key = (

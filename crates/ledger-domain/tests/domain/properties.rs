@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration};
 use ledger_domain::event::{Event, PovertyStatus};
-use ledger_domain::ledger::PledgeSponsors;
+use ledger_domain::ledger::{Horizon, PledgeSponsors};
 use ledger_domain::money::Balance;
 use ledger_domain::money::Dong;
 use ledger_domain::posting::Account;
@@ -435,5 +435,35 @@ proptest! {
         let count = cut.index(s.log.len() + 1);
         let known = replay(&s.log, None, Some(recorded_at(count as u64)));
         prop_assert_eq!(known, replay(&s.log[..count], None, None));
+    }
+}
+
+proptest! {
+    // More cases than the others: a cut must fall between a fact and its correction, and a
+    // cancellation is one op in twenty.
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    #[test]
+    fn finance_figures_up_to_a_position_equal_those_of_the_replay_of_the_log_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        cut in 0..1_000usize,
+        day in proptest::option::of(0..260i64),
+    ) {
+        let (s, _) = run(&ops);
+        let upto = (cut % (s.log.len() + 1)) as u64;
+        let as_of = day.map(|day| ops_start() + Duration::days(day));
+        let horizon = Horizon { as_of: as_of.unwrap_or(chrono::NaiveDate::MAX), upto };
+        let replayed = replay(s.log.iter().filter(|e| e.position <= upto), as_of, None);
+        let why = format!("up to {upto}, as of {as_of:?}");
+        prop_assert_eq!(budget_summary_as_of(&s.ledger, horizon), budget_summary(&replayed), "{}", why);
+        let all = BudgetFilter::default();
+        for grouping in [UnitGrouping::AsRecorded, UnitGrouping::CurrentOn(d("2024-06-30"))] {
+            prop_assert_eq!(
+                budget_book_as_of(&s.ledger, &all, grouping, horizon),
+                budget_book(&replayed, &all, grouping),
+                "{}", why
+            );
+        }
+        prop_assert_eq!(trial_balance_as_of(&s.ledger, horizon), trial_balance(&replayed), "{}", why);
     }
 }

@@ -347,6 +347,59 @@ pub async fn data_survives_reopening_the_store(db: &TestDb) {
         .unwrap();
 }
 
+pub async fn the_last_position_recorded_by_a_time_is_found_by_search(db: &TestDb) {
+    let store = db.open().await;
+    for batch in 0..7 {
+        let expected = match batch {
+            0 => ExpectedVersion::NoStream,
+            n => ExpectedVersion::Exact(n * 2),
+        };
+        store
+            .append(single("a", expected, events(2)))
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let log = all(&store).await;
+    let head = log.len() as u64;
+    let before_all = log[0].recorded_at - chrono::Duration::microseconds(1);
+    assert_eq!(
+        store
+            .last_position_recorded_by(before_all, head)
+            .await
+            .unwrap(),
+        0
+    );
+    for event in &log {
+        // Every event of an append shares its time: the last of them is the answer.
+        let expected = log
+            .iter()
+            .filter(|e| e.recorded_at <= event.recorded_at)
+            .map(|e| e.position)
+            .max()
+            .unwrap();
+        let found = store
+            .last_position_recorded_by(event.recorded_at, head)
+            .await;
+        assert_eq!(
+            found.unwrap(),
+            expected,
+            "recorded at {}",
+            event.recorded_at
+        );
+        let capped = store.last_position_recorded_by(event.recorded_at, 3).await;
+        assert_eq!(capped.unwrap(), expected.min(3));
+    }
+    let later = log[log.len() - 1].recorded_at + chrono::Duration::days(1);
+    assert_eq!(
+        store.last_position_recorded_by(later, head).await.unwrap(),
+        head
+    );
+    // A bound past the stored log finds the head.
+    let beyond = store.last_position_recorded_by(later, u64::MAX).await;
+    assert_eq!(beyond.unwrap(), head);
+}
+
 async fn drop_append_only_guards(db: &TestDb) {
     if db.is_postgres() {
         db.sabotage(&[

@@ -44,6 +44,7 @@ conformance!(
     positions_stay_gapless_under_eight_concurrent_writers,
     two_store_instances_on_one_database_stay_gapless_and_verify,
     data_survives_reopening_the_store,
+    the_last_position_recorded_by_a_time_is_found_by_search,
     altering_one_payload_byte_makes_verify_name_its_position,
     deleting_the_last_event_makes_verify_report_the_head,
     stored_events_refuse_update_and_delete,
