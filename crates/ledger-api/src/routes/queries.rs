@@ -68,14 +68,17 @@ pub enum ValidTime {
     /// `as_of`.
     Compared,
     /// As `Compared`, and the query also compares the log position of every fact it reads with
-    /// a [`Horizon`]: the live view answers any `known_at` and `at_position` too, from the
-    /// last unit merger on ([`Ledger::last_merge_position`]).
+    /// a [`Horizon`]: the live view answers any `known_at` and `at_position` too.
     Bitemporal,
+    /// As `Bitemporal` for a query that groups by commune/ward. Units keep no history of their
+    /// mergers, so the live view answers a past position only from the last merger on
+    /// ([`Ledger::last_merge_position`]); before it, the log is replayed.
+    BitemporalByUnit,
 }
 
 /// What a request asks of the two time axes, as a query's body sees it: the `as_of` it named,
 /// if any, and the last position the live view must answer as of, when it answers a
-/// `known_at` or `at_position` short of the head (only for [`ValidTime::Bitemporal`]).
+/// `known_at` or `at_position` short of the head (only for the bitemporal [`ValidTime`]s).
 #[derive(Clone, Copy)]
 pub struct Asked {
     pub as_of: Option<NaiveDate>,
@@ -109,7 +112,7 @@ fn as_of_before_latest(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<Naiv
     })
 }
 
-/// [`past`] for a [`ValidTime::Bitemporal`] query: the horizon its as-of form must see when the
+/// [`past`] for a bitemporal query ([`ValidTime`]): the horizon its as-of form must see when the
 /// request names a date before the latest business date or a position short of the head;
 /// `None` when the plain form answers.
 pub fn horizon(ledger: &Ledger, asked: Asked) -> Option<Horizon> {
@@ -221,8 +224,8 @@ enum Source<'a> {
 ///
 /// It can when the request names no `known_at` or `at_position` short of the head
 /// (transaction times never decrease along the log, so a `known_at` at or after the head's
-/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`],
-/// from the last unit merger on); and names no `as_of`, one on or after every business date in
+/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`];
+/// by unit, from the last unit merger on); and names no `as_of`, one on or after every business date in
 /// the log (the valid-time filter then keeps every event; dashboards pass today's date
 /// explicitly), or any `as_of` for a query that compares dates itself.
 async fn live_view_covers<'a>(
@@ -239,7 +242,10 @@ async fn live_view_covers<'a>(
         let reaches_head = time.at_position.is_none_or(|at| at >= head.position);
         if knows_all && reaches_head {
             pinned = Some(head.position);
-        } else if valid_time == ValidTime::Bitemporal {
+        } else if matches!(
+            valid_time,
+            ValidTime::Bitemporal | ValidTime::BitemporalByUnit
+        ) {
             let mut last = time
                 .at_position
                 .map_or(head.position, |p| p.min(head.position));
@@ -258,7 +264,8 @@ async fn live_view_covers<'a>(
         // the replay to sort out.
         return Ok(None);
     }
-    if upto.is_some_and(|upto| upto < folded.ledger.last_merge_position()) {
+    let merged_since = upto.is_some_and(|upto| upto < folded.ledger.last_merge_position());
+    if valid_time == ValidTime::BitemporalByUnit && merged_since {
         // Units were merged since: the live view's boundaries are not those known then.
         return Ok(None);
     }
@@ -376,7 +383,7 @@ pub async fn budgets(
         &state,
         &auth.caller,
         &uri,
-        (time, ValidTime::Bitemporal),
+        (time, ValidTime::BitemporalByUnit),
         |l, _, upto| match horizon(l, Asked { as_of, upto }) {
             Some(horizon) => budget::budget_book_as_of(l, &filter, grouping, horizon),
             None => budget::budget_book(l, &filter, grouping),
@@ -490,9 +497,9 @@ queries! {
             Some(horizon) => budget::budget_summary_as_of(l, horizon),
             None => budget::budget_summary(l),
         };
-    housing_progress "/api/v1/housing" Aggregates "aggregates" Compared "Housing progress per programme: counts, amounts, deadline, days ahead"
-        |l, on, as_of, _g, _f| match past(l, as_of) {
-            Some(as_of) => housing::housing_progress_as_of(l, as_of),
+    housing_progress "/api/v1/housing" Aggregates "aggregates" Bitemporal "Housing progress per programme: counts, amounts, deadline, days ahead"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => housing::housing_progress_within(l, on, horizon),
             None => housing::housing_progress(l, on),
         };
     trial_balance "/api/v1/accounts/trial-balance" Aggregates "aggregates" Bitemporal "Trial balance of every account: debits equal credits"
@@ -504,9 +511,9 @@ queries! {
         |l, _on, _as_of, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
     housing_works "/api/v1/housing/works" Details "details" Replayed "Every housing work: planned vs actual completion, overdue"
         |l, on, _as_of, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
-    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Compared "Children, sponsors, monthly commitment, obligation, forecast by year"
-        |l, on, as_of, _g, _f| match past(l, as_of) {
-            Some(as_of) => sponsorship::totals_as_of(l, as_of),
+    sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Bitemporal "Children, sponsors, monthly commitment, obligation, forecast by year"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::totals_within(l, on, horizon),
             None => sponsorship::totals(l, on),
         };
     sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" Replayed "Sponsorship totals per programme"
@@ -546,19 +553,19 @@ queries! {
             Some(as_of) => poverty::near_poor_remaining_as_of(l, as_of),
             None => poverty::near_poor_remaining(l),
         };
-    jobs_progress "/api/v1/jobs" Aggregates "aggregates" Compared "Jobs created vs the year's target, percent of plan"
+    jobs_progress "/api/v1/jobs" Aggregates "aggregates" Bitemporal "Jobs created vs the year's target, percent of plan"
         |l, on, as_of, _g, f| {
             let year = f.year.unwrap_or(on.year());
-            match past(l, as_of) {
-                Some(as_of) => jobs::jobs_progress_as_of(l, year, as_of),
+            match horizon(l, as_of) {
+                Some(horizon) => jobs::jobs_progress_as_of(l, year, horizon),
                 None => jobs::jobs_progress(l, year),
             }
         };
-    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" Compared "Jobs created per commune/ward"
+    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" BitemporalByUnit "Jobs created per commune/ward"
         |l, on, as_of, g, f| {
             let year = f.year.unwrap_or(on.year());
-            match past(l, as_of) {
-                Some(as_of) => jobs::jobs_by_unit_as_of(l, year, g, as_of),
+            match horizon(l, as_of) {
+                Some(horizon) => jobs::jobs_by_unit_as_of(l, year, g, horizon),
                 None => jobs::jobs_by_unit(l, year, g),
             }
         };

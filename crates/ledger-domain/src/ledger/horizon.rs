@@ -2,7 +2,16 @@
 //! `as_of` and a past `known_at` from the live ledger instead of a replay.
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// When a fact occurred and where it lies in the log: what a [`Horizon`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    /// Its business date.
+    pub on: NaiveDate,
+    /// Its log position.
+    pub position: u64,
+}
 
 /// The facts a replay would fold: those that occurred by `as_of` (valid time) and were
 /// recorded at or before position `upto` (transaction time: positions and recording times grow
@@ -27,6 +36,11 @@ impl Horizon {
     /// True if a fact dated `on` and recorded at `position` is seen.
     pub fn sees(&self, on: NaiveDate, position: u64) -> bool {
         on <= self.as_of && position <= self.upto
+    }
+
+    /// True if the fact stamped `stamp` is seen.
+    pub fn sees_stamp(&self, stamp: Stamp) -> bool {
+        self.sees(stamp.on, stamp.position)
     }
 
     /// True if a correction (a reversal, a cancellation) dated `on` and recorded at

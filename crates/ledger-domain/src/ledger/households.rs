@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Ledger, UnitId};
+use super::{Horizon, Ledger, Stamp, UnitId};
 use crate::event::{
     HouseholdClassified, HouseholdLeftNearPoverty, HouseholdRegistered, PovertyStatus,
 };
@@ -35,14 +35,15 @@ pub struct StandardStatus {
     pub effective_on: NaiveDate,
     /// Dates it left near-poverty under this standard.
     pub exits: Vec<NaiveDate>,
-    /// Every status given in log order: (effective on, status), for a past `as_of`.
-    pub history: Vec<(NaiveDate, PovertyStatus)>,
+    /// Every status given in log order: (effective on and its log position, status), for a
+    /// past `as_of` or position.
+    pub history: Vec<(Stamp, PovertyStatus)>,
 }
 
 impl StandardStatus {
-    /// The status as the events that took effect by `as_of` left it (the last one in log
-    /// order), if any had.
-    pub fn status_as_of(&self, as_of: NaiveDate) -> Option<PovertyStatus> {
+    /// The status as the events the horizon sees left it (the last one in log order), if any
+    /// had.
+    pub fn status_as_of(&self, as_of: impl Into<Horizon>) -> Option<PovertyStatus> {
         super::last_given_by(&self.history, as_of)
     }
 }
@@ -57,8 +58,9 @@ impl Household {
         &mut self,
         standard: u32,
         status: PovertyStatus,
-        effective_on: NaiveDate,
+        effective: Stamp,
     ) -> &mut StandardStatus {
+        let effective_on = effective.on;
         let index = match self.statuses.iter().position(|s| s.standard == standard) {
             Some(index) => index,
             None => {
@@ -75,7 +77,7 @@ impl Household {
         let entry = &mut self.statuses[index];
         entry.status = status;
         entry.effective_on = effective_on;
-        entry.history.push((effective_on, status));
+        entry.history.push((effective, status));
         entry
     }
 }
@@ -106,7 +108,11 @@ impl Ledger {
         let before = household
             .status_under(standard)
             .map(|s| (s.status, s.effective_on));
-        household.set_status(standard, event.status, event.effective_on);
+        let effective = Stamp {
+            on: event.effective_on,
+            position: self.last_position,
+        };
+        household.set_status(standard, event.status, effective);
         self.poverty_counts
             .status_changed(standard, before, (event.status, event.effective_on));
         true
@@ -122,7 +128,11 @@ impl Ledger {
         let before = household
             .status_under(standard)
             .map(|s| (s.status, s.effective_on));
-        let entry = household.set_status(standard, PovertyStatus::NotPoor, event.effective_on);
+        let effective = Stamp {
+            on: event.effective_on,
+            position: self.last_position,
+        };
+        let entry = household.set_status(standard, PovertyStatus::NotPoor, effective);
         self.poverty_counts.status_changed(
             standard,
             before,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::programmes::{adjust, month_of};
-use super::{Ledger, Reversible, UnitId};
+use super::{Horizon, Ledger, Reversible, Stamp, UnitId};
 use crate::event::{
     DisbursementReversed, HousingFundsDisbursed, HousingSupportApproved, HousingSupportCancelled,
     WorkKind,
@@ -41,9 +41,10 @@ pub struct Support {
     pub started_on: Option<NaiveDate>,
     /// When the works were completed (as last corrected).
     pub completed_on: Option<NaiveDate>,
-    /// Every completion and correction in log order: (the date it occurred, the completion
-    /// date it gives), so an `as_of` before a correction reads the date known then.
-    pub completions: Vec<(NaiveDate, NaiveDate)>,
+    /// Every completion and correction in log order: (when it occurred and where in the log,
+    /// the completion date it gives), so an `as_of` or a position before a correction reads
+    /// the date known then.
+    pub completions: Vec<(Stamp, NaiveDate)>,
     /// When cancelled.
     pub cancelled_on: Option<NaiveDate>,
     /// The log position of the cancellation, once cancelled.
@@ -103,33 +104,44 @@ impl Support {
     }
 
     /// Records a completion or its correction, occurring on `occurred_on`.
-    pub(super) fn complete(&mut self, occurred_on: NaiveDate, completed_on: NaiveDate) {
+    pub(super) fn complete(&mut self, occurred: Stamp, completed_on: NaiveDate) {
         self.completed_on = Some(completed_on);
-        self.completions.push((occurred_on, completed_on));
+        self.completions.push((occurred, completed_on));
     }
 
-    /// The completion date as the events that occurred by `as_of` gave it (the last of them in
-    /// log order), if any.
-    pub fn completed_on_as_of(&self, as_of: NaiveDate) -> Option<NaiveDate> {
+    /// The completion date as the events the horizon sees gave it (the last of them in log
+    /// order), if any.
+    pub fn completed_on_as_of(&self, as_of: impl Into<Horizon>) -> Option<NaiveDate> {
         super::last_given_by(&self.completions, as_of)
     }
 
-    /// Disbursed over all sources by `as_of`: disbursements dated by then and not reversed by
-    /// then.
-    pub fn disbursed_as_of(&self, as_of: NaiveDate) -> Dong {
+    /// Disbursed over all sources by the horizon: disbursements it sees, less the reversals it
+    /// sees.
+    pub fn disbursed_as_of(&self, as_of: impl Into<Horizon>) -> Dong {
+        let horizon = as_of.into();
         self.disbursements
             .iter()
-            .filter(|d| d.disbursed_on <= as_of && d.reversed_on.is_none_or(|on| on > as_of))
+            .filter(|d| {
+                horizon.sees(d.disbursed_on, d.position)
+                    && !horizon.sees_correction(d.reversed_on, d.reversed_position)
+            })
             .fold(Dong::ZERO, |sum, d| sum.saturating_add(d.amount))
+    }
+
+    /// True if the horizon sees the cancellation.
+    pub fn cancelled_within(&self, horizon: Horizon) -> bool {
+        horizon.sees_correction(self.cancelled_on, self.cancelled_position)
     }
 }
 
 impl Ledger {
-    /// True if a replay of the events that occurred by `as_of` holds `support`: it was
-    /// approved by then, and so was its household registered (a replay skips an approval
-    /// whose household it has not folded).
-    pub fn support_occurred_by(&self, support: &Support, as_of: NaiveDate) -> bool {
-        support.approved_on <= as_of
+    /// True if a replay to the horizon holds `support`: the horizon sees the approval, and
+    /// its household was registered by `as_of` (a replay skips an approval whose household it
+    /// has not folded; the registration always lies earlier in the log).
+    pub fn support_occurred_by(&self, support: &Support, as_of: impl Into<Horizon>) -> bool {
+        let horizon = as_of.into();
+        let as_of = horizon.as_of;
+        horizon.sees(support.approved_on, support.approved_position)
             && self
                 .households
                 .at(support.household)

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{Ledger, UnitId};
+use super::{Horizon, Ledger, Stamp, UnitId};
 use crate::event::{JobsCreated, JobsTargetSet};
 use crate::month::YearMonth;
 
@@ -20,8 +20,9 @@ pub struct JobsYear {
     pub cells: BTreeMap<(Option<UnitId>, YearMonth), u64>,
     /// Every report in log order, for a past `as_of`.
     pub reports: Vec<JobsReport>,
-    /// Every target in log order: (set on, target), for a past `as_of`.
-    pub targets: Vec<(NaiveDate, u32)>,
+    /// Every target in log order: (set on and its log position, target), for a past `as_of`
+    /// or position.
+    pub targets: Vec<(Stamp, u32)>,
 }
 
 /// One report of new jobs.
@@ -35,27 +36,31 @@ pub struct JobsReport {
     pub month: YearMonth,
     /// New jobs.
     pub count: u64,
+    /// Its log position.
+    pub position: u64,
 }
 
 impl JobsYear {
-    /// The reports made by `as_of`.
-    pub fn reports_by(&self, as_of: NaiveDate) -> impl Iterator<Item = &JobsReport> {
+    /// The reports the horizon sees.
+    pub fn reports_by(&self, as_of: impl Into<Horizon>) -> impl Iterator<Item = &JobsReport> {
+        let horizon = as_of.into();
         self.reports
             .iter()
-            .filter(move |report| report.reported_on <= as_of)
+            .filter(move |report| horizon.sees(report.reported_on, report.position))
     }
 
-    /// The target as the events that occurred by `as_of` left it (the last one set by then).
-    pub fn target_as_of(&self, as_of: NaiveDate) -> Option<u32> {
+    /// The target as the events the horizon sees left it (the last one set by then).
+    pub fn target_as_of(&self, as_of: impl Into<Horizon>) -> Option<u32> {
         super::last_given_by(&self.targets, as_of)
     }
 }
 
 impl Ledger {
     pub(super) fn apply_jobs_target_set(&mut self, event: &JobsTargetSet) -> bool {
+        let stamp = self.stamp(event.set_on);
         let year = self.jobs.entry(event.year).or_default();
         year.target = Some(event.target);
-        year.targets.push((event.set_on, event.target));
+        year.targets.push((stamp, event.target));
         true
     }
 
@@ -73,6 +78,7 @@ impl Ledger {
             unit,
             month: event.month,
             count,
+            position: self.last_position,
         });
         true
     }

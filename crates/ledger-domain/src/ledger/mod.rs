@@ -26,7 +26,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 pub use geography::{Unit, UnitId, Units};
-pub use horizon::Horizon;
+pub use horizon::{Horizon, Stamp};
 pub use households::{Household, StandardStatus};
 pub use housing::{DisbursementRecord, Support, SupportPart};
 pub use jobs::{JobsReport, JobsYear};
@@ -74,7 +74,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 13;
+pub const SNAPSHOT_FORMAT: u32 = 14;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -188,15 +188,24 @@ impl Ledger {
             E::HousingWorksStarted(e) => self.with_support(&e.support_id, |support| {
                 support.started_on = Some(e.started_on);
             }),
-            E::HouseBuilt(e) => self.with_support(&e.support_id, |support| {
-                support.complete(e.completed_on, e.completed_on);
-            }),
-            E::HouseRepaired(e) => self.with_support(&e.support_id, |support| {
-                support.complete(e.completed_on, e.completed_on);
-            }),
-            E::CompletionDateCorrected(e) => self.with_support(&e.support_id, |support| {
-                support.complete(e.corrected_on, e.completed_on);
-            }),
+            E::HouseBuilt(e) => {
+                let stamp = self.stamp(e.completed_on);
+                self.with_support(&e.support_id, |support| {
+                    support.complete(stamp, e.completed_on);
+                })
+            }
+            E::HouseRepaired(e) => {
+                let stamp = self.stamp(e.completed_on);
+                self.with_support(&e.support_id, |support| {
+                    support.complete(stamp, e.completed_on);
+                })
+            }
+            E::CompletionDateCorrected(e) => {
+                let stamp = self.stamp(e.corrected_on);
+                self.with_support(&e.support_id, |support| {
+                    support.complete(stamp, e.completed_on);
+                })
+            }
             E::HousingSupportCancelled(e) => self.apply_support_cancelled(e),
             E::ChildRegistered(e) => self.apply_child_registered(e),
             E::SponsorRegistered(e) => self.apply_sponsor_registered(e),
@@ -276,6 +285,14 @@ impl Ledger {
             && self.sponsor_registered_by(sponsorship.pledged_sponsor, as_of)
     }
 
+    /// True if a replay to the horizon holds `sponsorship`: the horizon sees the pledge, and
+    /// its programme, child and pledging sponsor occurred by `as_of` (they lie earlier in the
+    /// log).
+    pub fn sponsorship_within(&self, sponsorship: &Sponsorship, horizon: Horizon) -> bool {
+        sponsorship.position <= horizon.upto
+            && self.sponsorship_occurred_by(sponsorship, horizon.as_of)
+    }
+
     /// True if sponsor `index` was registered by `as_of`.
     pub fn sponsor_registered_by(&self, index: u32, as_of: NaiveDate) -> bool {
         self.sponsors
@@ -289,14 +306,29 @@ impl Ledger {
     }
 }
 
-/// The value the last entry (in log order) dated on or before `as_of` gave, from a history of
-/// (date it occurred, value): what a replay to `as_of` would hold.
-pub(crate) fn last_given_by<T: Copy>(history: &[(NaiveDate, T)], as_of: NaiveDate) -> Option<T> {
+/// The value the last entry (in log order) the horizon sees gave, from a history of (when it
+/// occurred and where in the log, value): what a replay to the horizon would hold.
+pub(crate) fn last_given_by<T: Copy>(
+    history: &[(Stamp, T)],
+    horizon: impl Into<Horizon>,
+) -> Option<T> {
+    let horizon = horizon.into();
     history
         .iter()
         .rev()
-        .find(|(on, _)| *on <= as_of)
+        .find(|(stamp, _)| horizon.sees_stamp(*stamp))
         .map(|(_, value)| *value)
+}
+
+impl Ledger {
+    /// The stamp of the event being applied, dated `on`: positions only grow, so the last
+    /// position is the current event's while [`Ledger::apply`] runs.
+    pub(crate) fn stamp(&self, on: NaiveDate) -> Stamp {
+        Stamp {
+            on,
+            position: self.last_position,
+        }
+    }
 }
 
 /// Builds a ledger from `events` (in position order), applying only those that occurred

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::pledges::Touched;
-use super::{Horizon, Ledger, Reversible, UnitId};
+use super::{Horizon, Ledger, Reversible, Stamp, UnitId};
 use crate::event::{
     ChildRegistered, ChildSponsored, SponsorKind, SponsorRegistered, SponsorshipEnded,
     SponsorshipPaymentReceived, SponsorshipPaymentReversed, SponsorshipTransferred,
@@ -118,13 +118,16 @@ pub struct Sponsorship {
     pub position: u64,
     /// When it ended early.
     pub ended_on: Option<NaiveDate>,
+    /// The log position of the early end, once ended.
+    pub ended_position: Option<u64>,
     /// Who owes which months, by first month (at least one).
     pub segments: Vec<Segment>,
     /// The sponsor who pledged: the first segment's, before any transfer.
     pub pledged_sponsor: u32,
-    /// Every transfer in log order, (date, first month, sponsor index), so that an `as_of`
-    /// before a transfer reads the segments known then ([`Sponsorship::segments_as_of`]).
-    pub transfers: Vec<(NaiveDate, YearMonth, u32)>,
+    /// Every transfer in log order, (date and log position, first month, sponsor index), so
+    /// that an `as_of` or a position before a transfer reads the segments known then
+    /// ([`Sponsorship::segments_as_of`]).
+    pub transfers: Vec<(Stamp, YearMonth, u32)>,
     /// Every payment.
     pub payments: Vec<PaymentRecord>,
     /// Running sums of the payments, so dashboards need not walk them per request.
@@ -297,22 +300,29 @@ impl Sponsorship {
         split_by_segments(&self.segments, |s| (s.from, s.sponsor), self.schedule)
     }
 
-    /// The schedule in force on `as_of`: an early end dated after it is not applied yet.
-    pub fn schedule_as_of(&self, as_of: NaiveDate) -> Schedule {
-        schedule_in_force(self.schedule, self.pledged_last, self.ended_on, as_of)
+    /// The schedule in force within the horizon: an early end it does not see is not applied.
+    pub fn schedule_as_of(&self, as_of: impl Into<Horizon>) -> Schedule {
+        let horizon = as_of.into();
+        let unseen_end =
+            self.ended_on.is_some() && !horizon.sees_correction(self.ended_on, self.ended_position);
+        match unseen_end {
+            true => Schedule::new(self.schedule.first, self.pledged_last).unwrap_or(self.schedule),
+            false => self.schedule,
+        }
     }
 
-    /// The segments (first month, sponsor index) as the transfers that occurred by `as_of`
-    /// left them, folded as [`Ledger::apply`] folds them; `known` says whether a sponsor was
-    /// registered by then (a replay skips a transfer to a sponsor it has not folded).
+    /// The segments (first month, sponsor index) as the transfers the horizon sees left them,
+    /// folded as [`Ledger::apply`] folds them; `known` says whether a sponsor was registered by
+    /// its `as_of` (a replay skips a transfer to a sponsor it has not folded).
     pub fn segments_as_of(
         &self,
-        as_of: NaiveDate,
+        as_of: impl Into<Horizon>,
         known: impl Fn(u32) -> bool,
     ) -> Vec<(YearMonth, u32)> {
+        let horizon = as_of.into();
         let mut segments = vec![(self.schedule.first, self.pledged_sponsor)];
-        for &(on, from, sponsor) in &self.transfers {
-            if on <= as_of && known(sponsor) {
+        for &(stamp, from, sponsor) in &self.transfers {
+            if horizon.sees_stamp(stamp) && known(sponsor) {
                 segments.retain(|(first, _)| *first < from);
                 segments.push((from, sponsor));
             }
@@ -389,6 +399,7 @@ impl Ledger {
             sponsored_on: event.sponsored_on,
             position: self.last_position,
             ended_on: None,
+            ended_position: None,
             segments: vec![Segment {
                 from: event.first_month,
                 sponsor,
@@ -498,12 +509,13 @@ impl Ledger {
         let (Some(sponsor), Some(index)) = (sponsor, index) else {
             return false;
         };
+        let stamp = self.stamp(event.transferred_on);
         let Some(sponsorship) = self.sponsorships.at_mut(index) else {
             return false;
         };
         sponsorship
             .transfers
-            .push((event.transferred_on, event.from_month, sponsor));
+            .push((stamp, event.from_month, sponsor));
         sponsorship
             .segments
             .retain(|segment| segment.from < event.from_month);
@@ -529,6 +541,7 @@ impl Ledger {
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             sponsorship.schedule = schedule;
             sponsorship.ended_on = Some(event.ended_on);
+            sponsorship.ended_position = Some(self.last_position);
         }
         self.recount_sponsorship(index, Touched::All);
         true

@@ -6,7 +6,7 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
 use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
-use crate::ledger::Ledger;
+use crate::ledger::{Horizon, Ledger};
 use crate::month::YearMonth;
 
 /// created / target × 100 to one decimal, e.g. 7400 of 6503 → "113.8"; `None` for a
@@ -42,9 +42,10 @@ pub fn jobs_progress(ledger: &Ledger, year: i32) -> JobsProgress {
     progress(year, target, created)
 }
 
-/// [`jobs_progress`] of the ledger replayed `as_of` a past date, from the live ledger: the
-/// reports made by then and the target last set by then.
-pub fn jobs_progress_as_of(ledger: &Ledger, year: i32, as_of: NaiveDate) -> JobsProgress {
+/// [`jobs_progress`] of the ledger replayed `as_of` a past date or to a past position, from
+/// the live ledger: the reports the horizon sees and the last target it sees.
+pub fn jobs_progress_as_of(ledger: &Ledger, year: i32, as_of: impl Into<Horizon>) -> JobsProgress {
+    let as_of = as_of.into();
     let found = ledger.jobs_years().get(&year);
     let target = found.and_then(|y| y.target_as_of(as_of));
     let created = found.map_or(0, |y| {
@@ -98,13 +99,13 @@ pub fn jobs_by_unit(ledger: &Ledger, year: i32, grouping: UnitGrouping) -> Vec<J
     unit_rows(ledger, figures, grouping)
 }
 
-/// [`jobs_by_unit`] of the ledger replayed `as_of` a past date, from the live ledger: the
-/// reports made by then.
+/// [`jobs_by_unit`] of the ledger replayed `as_of` a past date or to a past position, from
+/// the live ledger: the reports the horizon sees.
 pub fn jobs_by_unit_as_of(
     ledger: &Ledger,
     year: i32,
     grouping: UnitGrouping,
-    as_of: NaiveDate,
+    as_of: impl Into<Horizon>,
 ) -> Vec<JobsUnitRow> {
     let Some(found) = ledger.jobs_years().get(&year) else {
         return Vec::new();

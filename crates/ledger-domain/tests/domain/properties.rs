@@ -16,9 +16,11 @@ use ledger_domain::projection::budget::{
     budget_book, budget_book_as_of, budget_summary, budget_summary_as_of, BudgetFilter,
     BudgetSummary,
 };
-use ledger_domain::projection::housing::{housing_progress, housing_progress_as_of};
+use ledger_domain::projection::housing::{
+    housing_progress, housing_progress_as_of, housing_progress_within,
+};
 use ledger_domain::projection::sponsorship::{
-    by_programme, by_sponsor, sponsorships, totals, totals_as_of,
+    by_programme, by_sponsor, sponsorships, totals, totals_as_of, totals_within,
 };
 use ledger_domain::projection::{jobs, poverty, UnitGrouping};
 use ledger_domain::schedule::Schedule;
@@ -465,5 +467,31 @@ proptest! {
             );
         }
         prop_assert_eq!(trial_balance_as_of(&s.ledger, horizon), trial_balance(&replayed), "{}", why);
+    }
+
+    #[test]
+    fn dashboard_figures_up_to_a_position_equal_those_of_the_replay_of_the_log_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        cut in 0..1_000usize,
+        day in proptest::option::of(0..260i64),
+    ) {
+        let (s, _) = run(&ops);
+        let upto = (cut % (s.log.len() + 1)) as u64;
+        let as_of = day.map(|day| ops_start() + Duration::days(day));
+        let horizon = Horizon { as_of: as_of.unwrap_or(chrono::NaiveDate::MAX), upto };
+        let on = as_of.unwrap_or(d("2024-06-15"));
+        let replayed = replay(s.log.iter().filter(|e| e.position <= upto), as_of, None);
+        let why = format!("up to {upto}, as of {as_of:?}");
+        prop_assert_eq!(housing_progress_within(&s.ledger, on, horizon), housing_progress(&replayed, on), "{}", why);
+        prop_assert_eq!(totals_within(&s.ledger, on, horizon), totals(&replayed, on), "{}", why);
+        for year in [2023, 2024] {
+            prop_assert_eq!(jobs::jobs_progress_as_of(&s.ledger, year, horizon), jobs::jobs_progress(&replayed, year), "{}", why);
+            let grouping = UnitGrouping::AsRecorded;
+            prop_assert_eq!(
+                jobs::jobs_by_unit_as_of(&s.ledger, year, grouping, horizon),
+                jobs::jobs_by_unit(&replayed, year, grouping),
+                "{}", why
+            );
+        }
     }
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::event::WorkKind;
 use crate::id::Id;
-use crate::ledger::{Ledger, Programme, Support};
+use crate::ledger::{Horizon, Ledger, Programme, Support};
 use crate::money::Dong;
 
 /// Counts by kind of work.
@@ -102,8 +102,8 @@ struct SupportState {
 }
 
 impl SupportState {
-    /// `None` if a replay to `as_of` would not hold the support.
-    fn of(ledger: &Ledger, support: &Support, as_of: Option<NaiveDate>) -> Option<SupportState> {
+    /// `None` if a replay to the horizon would not hold the support.
+    fn of(ledger: &Ledger, support: &Support, as_of: Option<Horizon>) -> Option<SupportState> {
         let Some(as_of) = as_of else {
             return Some(SupportState {
                 live: support.is_live(),
@@ -114,20 +114,20 @@ impl SupportState {
         ledger
             .support_occurred_by(support, as_of)
             .then(|| SupportState {
-                live: support.cancelled_on.is_none_or(|on| on > as_of),
+                live: !support.cancelled_within(as_of),
                 completed_on: support.completed_on_as_of(as_of),
                 disbursed: support.disbursed_as_of(as_of),
             })
     }
 }
 
-/// A programme's progress on `on`, from every fact (`as_of` `None`) or from those that
-/// occurred by `as_of`.
+/// A programme's progress on `on`, from every fact (`as_of` `None`) or from those the horizon
+/// sees.
 fn progress(
     ledger: &Ledger,
     programme: &Programme,
     on: NaiveDate,
-    as_of: Option<NaiveDate>,
+    as_of: Option<Horizon>,
 ) -> HousingProgress {
     let mut report = HousingProgress {
         programme_id: programme.id.clone(),
@@ -204,13 +204,24 @@ pub fn housing_progress(ledger: &Ledger, on: NaiveDate) -> Vec<HousingProgress> 
 /// registered), cancellations, completion dates as known then (corrections keep their
 /// history) and disbursements net of reversals, each as of that date.
 pub fn housing_progress_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<HousingProgress> {
+    housing_progress_within(ledger, as_of, as_of.into())
+}
+
+/// [`housing_progress`] on `on` of the ledger replayed to a horizon (a past `as_of`, a past
+/// position or both), worked out from the live ledger as [`housing_progress_as_of`] says.
+pub fn housing_progress_within(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> Vec<HousingProgress> {
     ledger
         .programmes()
         .iter()
         .filter(|(_, programme)| {
-            programme.kind == crate::event::ProgrammeKind::Housing && programme.opened_on <= as_of
+            programme.kind == crate::event::ProgrammeKind::Housing
+                && horizon.sees(programme.opened_on, programme.opened_position)
         })
-        .map(|(_, programme)| progress(ledger, programme, as_of, Some(as_of)))
+        .map(|(_, programme)| progress(ledger, programme, on, Some(horizon)))
         .collect()
 }
 

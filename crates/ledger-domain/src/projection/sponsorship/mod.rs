@@ -20,8 +20,8 @@ pub use parties::{
     by_child, by_sponsor, by_unit, ChildObligation, SponsorObligation, UnitObligation,
 };
 pub use totals::{
-    by_programme, totals, totals_as_of, turning_18_within, MonthlyAmountCount, SponsorshipTotals,
-    TurningEighteen, YearForecast,
+    by_programme, totals, totals_as_of, totals_within, turning_18_within, MonthlyAmountCount,
+    SponsorshipTotals, TurningEighteen, YearForecast,
 };
 
 use chrono::NaiveDate;

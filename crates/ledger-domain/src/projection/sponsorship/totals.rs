@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Obligation, ObligationSum, Seen};
 use crate::id::Id;
-use crate::ledger::{split_by_segments, whole_dong, Ledger, PledgeSponsors};
+use crate::ledger::{split_by_segments, whole_dong, Horizon, Ledger, PledgeSponsors};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{turns_18_on, DueThrough, Schedule};
@@ -182,14 +182,20 @@ fn totals_of(ledger: &Ledger, programme: Option<(u32, &Id)>, on: NaiveDate) -> S
 /// then and not reversed by then. The kept sums answer only the whole log, so this walks
 /// every sponsorship's payments: milliseconds, not the seconds of a replay.
 pub fn totals_as_of(ledger: &Ledger, as_of: NaiveDate) -> SponsorshipTotals {
-    let mut tally = Tally::new(ledger, as_of);
+    totals_within(ledger, as_of, as_of.into())
+}
+
+/// [`totals`] on `on` of the ledger replayed to a horizon (a past `as_of`, a past position or
+/// both), worked out from the live ledger as [`totals_as_of`] describes.
+pub fn totals_within(ledger: &Ledger, on: NaiveDate, horizon: Horizon) -> SponsorshipTotals {
+    let mut tally = Tally::new(ledger, on);
     let mut amounts: BTreeMap<i64, u64> = BTreeMap::new();
     let mut unpaid: BTreeMap<i32, (u64, i128)> = BTreeMap::new();
-    let known = |sponsor: u32| ledger.sponsor_registered_by(sponsor, as_of);
+    let known = |sponsor: u32| ledger.sponsor_registered_by(sponsor, horizon.as_of);
     let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
-    for sponsorship in sponsorships.filter(|s| ledger.sponsorship_occurred_by(s, as_of)) {
-        let schedule = sponsorship.schedule_as_of(as_of);
-        match sponsorship.segments_as_of(as_of, known).as_slice() {
+    for sponsorship in sponsorships.filter(|s| ledger.sponsorship_within(s, horizon)) {
+        let schedule = sponsorship.schedule_as_of(horizon);
+        match sponsorship.segments_as_of(horizon, known).as_slice() {
             [(_, only)] => tally.sponsors.mark(*only),
             segments => split_by_segments(segments, |s| *s, schedule)
                 .for_each(|(sponsor, _)| tally.sponsors.mark(sponsor)),
@@ -197,7 +203,7 @@ pub fn totals_as_of(ledger: &Ledger, as_of: NaiveDate) -> SponsorshipTotals {
         let payments: Vec<_> = sponsorship
             .payments
             .iter()
-            .filter(|payment| payment.counts_as_of(as_of) && known(payment.sponsor))
+            .filter(|payment| payment.counts_within(horizon) && known(payment.sponsor))
             .collect();
         let paid = payments.iter().fold(Dong::ZERO, |sum, payment| {
             sum.saturating_add(payment.amount)
