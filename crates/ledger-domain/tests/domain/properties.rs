@@ -440,6 +440,29 @@ proptest! {
     }
 }
 
+/// The horizon of a cut of `log` after position `cut` (modulo its length) and, with `day`, as
+/// of that many days after the ops start; the date; the log replayed to that horizon; and a
+/// line naming both.
+fn cut_log(
+    log: &[RecordedEvent],
+    cut: usize,
+    day: Option<i64>,
+) -> (Horizon, Option<chrono::NaiveDate>, Ledger, String) {
+    let upto = (cut % (log.len() + 1)) as u64;
+    let as_of = day.map(|day| ops_start() + Duration::days(day));
+    let horizon = Horizon {
+        as_of: as_of.unwrap_or(chrono::NaiveDate::MAX),
+        upto,
+    };
+    let replayed = replay(log.iter().filter(|e| e.position <= upto), as_of, None);
+    (
+        horizon,
+        as_of,
+        replayed,
+        format!("up to {upto}, as of {as_of:?}"),
+    )
+}
+
 proptest! {
     // More cases than the others: a cut must fall between a fact and its correction, and a
     // cancellation is one op in twenty.
@@ -452,11 +475,7 @@ proptest! {
         day in proptest::option::of(0..260i64),
     ) {
         let (s, _) = run(&ops);
-        let upto = (cut % (s.log.len() + 1)) as u64;
-        let as_of = day.map(|day| ops_start() + Duration::days(day));
-        let horizon = Horizon { as_of: as_of.unwrap_or(chrono::NaiveDate::MAX), upto };
-        let replayed = replay(s.log.iter().filter(|e| e.position <= upto), as_of, None);
-        let why = format!("up to {upto}, as of {as_of:?}");
+        let (horizon, _, replayed, why) = cut_log(&s.log, cut, day);
         prop_assert_eq!(budget_summary_as_of(&s.ledger, horizon), budget_summary(&replayed), "{}", why);
         let all = BudgetFilter::default();
         for grouping in [UnitGrouping::AsRecorded, UnitGrouping::CurrentOn(d("2024-06-30"))] {
@@ -476,12 +495,8 @@ proptest! {
         day in proptest::option::of(0..260i64),
     ) {
         let (s, _) = run(&ops);
-        let upto = (cut % (s.log.len() + 1)) as u64;
-        let as_of = day.map(|day| ops_start() + Duration::days(day));
-        let horizon = Horizon { as_of: as_of.unwrap_or(chrono::NaiveDate::MAX), upto };
+        let (horizon, as_of, replayed, why) = cut_log(&s.log, cut, day);
         let on = as_of.unwrap_or(d("2024-06-15"));
-        let replayed = replay(s.log.iter().filter(|e| e.position <= upto), as_of, None);
-        let why = format!("up to {upto}, as of {as_of:?}");
         prop_assert_eq!(housing_progress_within(&s.ledger, on, horizon), housing_progress(&replayed, on), "{}", why);
         prop_assert_eq!(totals_within(&s.ledger, on, horizon), totals(&replayed, on), "{}", why);
         for year in [2023, 2024] {
