@@ -530,27 +530,27 @@ queries! {
         |l, on, _as_of, _g, _f| sponsorship::by_sponsor(l, on);
     turning_18 "/api/v1/sponsorship/turning-18" Details "details" Replayed "Children turning 18 within `months` months"
         |l, on, _as_of, _g, f| sponsorship::turning_18_within(l, on, f.months);
-    poverty_status "/api/v1/poverty" Aggregates "aggregates" Compared "Households by status per standard and commune/ward"
+    poverty_status "/api/v1/poverty" Aggregates "aggregates" BitemporalByUnit "Households by status per standard and commune/ward"
         |l, _on, as_of, g, f| {
             let standard = f.standard.as_ref().map(Id::as_str);
-            match past(l, as_of) {
-                Some(as_of) => poverty::status_counts_as_of(l, standard, g, as_of),
+            match horizon(l, as_of) {
+                Some(horizon) => poverty::status_counts_as_of(l, standard, g, horizon),
                 None => poverty::status_counts(l, standard, g),
             }
         };
-    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" Compared "Exits from near-poverty in a period, per standard and unit"
+    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" BitemporalByUnit "Exits from near-poverty in a period, per standard and unit"
         |l, on, as_of, g, f| {
             let standard = f.standard.as_ref().map(Id::as_str);
             let from = f.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on));
             let to = f.to.unwrap_or(on);
-            match past(l, as_of) {
-                Some(as_of) => poverty::exits_as_of(l, standard, (from, to), g, as_of),
+            match horizon(l, as_of) {
+                Some(horizon) => poverty::exits_as_of(l, standard, (from, to), g, horizon),
                 None => poverty::exits(l, standard, from, to, g),
             }
         };
-    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" Compared "Near-poor households remaining per standard"
-        |l, _on, as_of, _g, _f| match past(l, as_of) {
-            Some(as_of) => poverty::near_poor_remaining_as_of(l, as_of),
+    near_poor_remaining "/api/v1/poverty/near-poor-remaining" Aggregates "aggregates" Bitemporal "Near-poor households remaining per standard"
+        |l, _on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => poverty::near_poor_remaining_as_of(l, horizon),
             None => poverty::near_poor_remaining(l),
         };
     jobs_progress "/api/v1/jobs" Aggregates "aggregates" Bitemporal "Jobs created vs the year's target, percent of plan"

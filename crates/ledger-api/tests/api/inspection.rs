@@ -389,7 +389,9 @@ fn projection_of(
     on: chrono::NaiveDate,
 ) -> Option<Value> {
     use chrono::Datelike;
-    use ledger_domain::projection::{accounts, budget, housing, jobs, sponsorship, UnitGrouping};
+    use ledger_domain::projection::{
+        accounts, budget, housing, jobs, poverty, sponsorship, UnitGrouping,
+    };
     let all = budget::BudgetFilter::default();
     Some(match path {
         "/api/v1/budgets/summary" => json!(budget::budget_summary(ledger)),
@@ -411,6 +413,22 @@ fn projection_of(
         "/api/v1/jobs/by-unit?year=2023" => {
             json!(jobs::jobs_by_unit(ledger, 2023, UnitGrouping::AsRecorded))
         }
+        "/api/v1/poverty" => json!(poverty::status_counts(
+            ledger,
+            None,
+            UnitGrouping::AsRecorded
+        )),
+        "/api/v1/poverty/exits" => {
+            let from = chrono::NaiveDate::from_ymd_opt(on.year(), 1, 1)?;
+            json!(poverty::exits(
+                ledger,
+                None,
+                from,
+                on,
+                UnitGrouping::AsRecorded
+            ))
+        }
+        "/api/v1/poverty/near-poor-remaining" => json!(poverty::near_poor_remaining(ledger)),
         _ => return None,
     })
 }
@@ -430,6 +448,9 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
         "/api/v1/sponsorship/totals",
         "/api/v1/jobs?year=2023",
         "/api/v1/jobs/by-unit?year=2023",
+        "/api/v1/poverty",
+        "/api/v1/poverty/exits",
+        "/api/v1/poverty/near-poor-remaining",
     ];
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
     let mut seen = Vec::new();

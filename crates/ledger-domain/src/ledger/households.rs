@@ -20,6 +20,8 @@ pub struct Household {
     pub members: u16,
     /// Registration date.
     pub registered_on: NaiveDate,
+    /// The log position of the registration.
+    pub registered_position: u64,
     /// Status under each standard it was classified under (a short list).
     pub statuses: Vec<StandardStatus>,
 }
@@ -33,8 +35,8 @@ pub struct StandardStatus {
     pub status: PovertyStatus,
     /// From when.
     pub effective_on: NaiveDate,
-    /// Dates it left near-poverty under this standard.
-    pub exits: Vec<NaiveDate>,
+    /// When it left near-poverty under this standard (the date and the log position).
+    pub exits: Vec<Stamp>,
     /// Every status given in log order: (effective on and its log position, status), for a
     /// past `as_of` or position.
     pub history: Vec<(Stamp, PovertyStatus)>,
@@ -91,6 +93,7 @@ impl Ledger {
                 .resolve(event.unit_code.as_str(), event.registered_on),
             members: event.members,
             registered_on: event.registered_on,
+            registered_position: self.last_position,
             statuses: Vec::new(),
         };
         self.households
@@ -138,9 +141,10 @@ impl Ledger {
             before,
             (PovertyStatus::NotPoor, event.effective_on),
         );
+        let earlier = entry.exits.iter().map(|exit| exit.on);
         self.poverty_counts
-            .exit_added(standard, &entry.exits, event.effective_on);
-        entry.exits.push(event.effective_on);
+            .exit_added(standard, earlier, event.effective_on);
+        entry.exits.push(effective);
         true
     }
 }

@@ -60,12 +60,13 @@ impl PovertyCounts {
 
     /// A household left near-poverty under `standard` on `date`; `earlier` are its exits
     /// under that standard recorded before.
-    pub(super) fn exit_added(&mut self, standard: u32, earlier: &[NaiveDate], date: NaiveDate) {
-        let first_that_year = earlier
-            .iter()
-            .filter(|exit| exit.year() == date.year())
-            .min()
-            .copied();
+    pub(super) fn exit_added(
+        &mut self,
+        standard: u32,
+        earlier: impl Iterator<Item = NaiveDate>,
+        date: NaiveDate,
+    ) {
+        let first_that_year = earlier.filter(|exit| exit.year() == date.year()).min();
         match first_that_year {
             None => add(&mut self.first_exits, standard, date),
             Some(first) if date < first => {
@@ -112,8 +113,8 @@ mod tests {
     #[test]
     fn an_exit_recorded_late_but_dated_earlier_moves_the_household_to_that_date() {
         let mut counts = PovertyCounts::default();
-        counts.exit_added(0, &[], d("2023-08-01"));
-        counts.exit_added(0, &[d("2023-08-01")], d("2023-03-01"));
+        counts.exit_added(0, [].into_iter(), d("2023-08-01"));
+        counts.exit_added(0, [d("2023-08-01")].into_iter(), d("2023-03-01"));
         // Counted once in the year, from March.
         assert_eq!(
             counts.exits_within_a_year(0, d("2023-01-01"), d("2023-04-01")),
@@ -124,8 +125,16 @@ mod tests {
             1
         );
         // A later exit in the same year changes nothing; one in the next year counts there.
-        counts.exit_added(0, &[d("2023-08-01"), d("2023-03-01")], d("2023-11-01"));
-        counts.exit_added(0, &[d("2023-08-01"), d("2023-03-01")], d("2024-02-01"));
+        counts.exit_added(
+            0,
+            [d("2023-08-01"), d("2023-03-01")].into_iter(),
+            d("2023-11-01"),
+        );
+        counts.exit_added(
+            0,
+            [d("2023-08-01"), d("2023-03-01")].into_iter(),
+            d("2024-02-01"),
+        );
         assert_eq!(
             counts.exits_within_a_year(0, d("2023-01-01"), d("2023-12-31")),
             1

@@ -20,6 +20,8 @@ use crate::month::YearMonth;
 pub struct Standard {
     /// The registration, as recorded.
     pub definition: PovertyStandardRegistered,
+    /// The log position of the registration.
+    pub registered_position: u64,
 }
 
 /// A programme and its budget.
@@ -151,6 +153,7 @@ impl Ledger {
     pub(super) fn apply_standard_registered(&mut self, event: &PovertyStandardRegistered) -> bool {
         let standard = Standard {
             definition: event.clone(),
+            registered_position: self.last_position,
         };
         self.standards
             .insert(&event.standard_id, standard)

@@ -414,7 +414,7 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> 
                             status
                                 .exits
                                 .iter()
-                                .any(|date| first <= *date && *date <= period.last_day)
+                                .any(|exit| first <= exit.on && exit.on <= period.last_day)
                         })
                         .count() as u64,
                     Facts::AsOf => 0,

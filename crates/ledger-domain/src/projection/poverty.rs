@@ -8,13 +8,13 @@ use serde::Serialize;
 use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
 use crate::event::PovertyStatus;
 use crate::id::Id;
-use crate::ledger::{Household, Ledger, StandardStatus};
+use crate::ledger::{Horizon, Household, Ledger, Stamp, StandardStatus};
 
-/// Which facts a query reads: all of them (`None`), or, as of a past date, those a replay to
-/// it would hold: standards and households registered by then, each status as last given
-/// by then, exits up to then.
+/// Which facts a query reads: all of them (`None`), or those a replay to a horizon (a past
+/// date, a past position or both) would hold: standards and households registered within it,
+/// each status as last given within it, the exits it sees.
 #[derive(Clone, Copy)]
-struct Facts(Option<NaiveDate>);
+struct Facts(Option<Horizon>);
 
 impl Facts {
     fn standards<'a>(
@@ -23,11 +23,10 @@ impl Facts {
         standard_id: Option<&'a str>,
     ) -> impl Iterator<Item = (u32, &'a Id)> + 'a {
         standards_matching(ledger, standard_id).filter(move |(index, _)| {
-            self.0.is_none_or(|as_of| {
-                ledger
-                    .standards()
-                    .at(*index)
-                    .is_some_and(|s| s.definition.registered_on <= as_of)
+            self.0.is_none_or(|horizon| {
+                ledger.standards().at(*index).is_some_and(|s| {
+                    horizon.sees(s.definition.registered_on, s.registered_position)
+                })
             })
         })
     }
@@ -37,7 +36,11 @@ impl Facts {
             .households()
             .iter()
             .map(|(_, household)| household)
-            .filter(move |household| self.0.is_none_or(|as_of| household.registered_on <= as_of))
+            .filter(move |household| {
+                self.0.is_none_or(|horizon| {
+                    horizon.sees(household.registered_on, household.registered_position)
+                })
+            })
     }
 
     fn status(self, status: &StandardStatus) -> Option<PovertyStatus> {
@@ -47,9 +50,9 @@ impl Facts {
         }
     }
 
-    /// The last day of exits counted: `to`, or the date if earlier.
-    fn last_exit_day(self, to: NaiveDate) -> NaiveDate {
-        self.0.map_or(to, |as_of| as_of.min(to))
+    /// True if the exit counts.
+    fn sees_exit(self, exit: Stamp) -> bool {
+        self.0.is_none_or(|horizon| horizon.sees_stamp(exit))
     }
 }
 
@@ -121,9 +124,9 @@ pub fn status_counts_as_of(
     ledger: &Ledger,
     standard_id: Option<&str>,
     grouping: UnitGrouping,
-    as_of: NaiveDate,
+    as_of: impl Into<Horizon>,
 ) -> Vec<StatusRow> {
-    status_counts_of(ledger, standard_id, grouping, Facts(Some(as_of)))
+    status_counts_of(ledger, standard_id, grouping, Facts(Some(as_of.into())))
 }
 
 fn status_counts_of(
@@ -215,14 +218,14 @@ pub fn exits_as_of(
     standard_id: Option<&str>,
     (from, to): (NaiveDate, NaiveDate),
     grouping: UnitGrouping,
-    as_of: NaiveDate,
+    as_of: impl Into<Horizon>,
 ) -> ExitsReport {
     exits_of(
         ledger,
         standard_id,
         (from, to),
         grouping,
-        Facts(Some(as_of)),
+        Facts(Some(as_of.into())),
     )
 }
 
@@ -233,7 +236,6 @@ fn exits_of(
     grouping: UnitGrouping,
     facts: Facts,
 ) -> ExitsReport {
-    let last = facts.last_exit_day(to);
     let mut report = ExitsReport {
         from,
         to,
@@ -246,7 +248,7 @@ fn exits_of(
             let exits = status
                 .exits
                 .iter()
-                .filter(|date| from <= **date && **date <= last)
+                .filter(|exit| from <= exit.on && exit.on <= to && facts.sees_exit(**exit))
                 .count();
             (exits > 0).then_some((
                 household.unit,
@@ -287,8 +289,8 @@ pub fn near_poor_remaining(ledger: &Ledger) -> Vec<StandardCount> {
 }
 
 /// [`near_poor_remaining`] of the ledger replayed `as_of` a past date, from the live ledger.
-pub fn near_poor_remaining_as_of(ledger: &Ledger, as_of: NaiveDate) -> Vec<StandardCount> {
-    near_poor_remaining_of(ledger, Facts(Some(as_of)))
+pub fn near_poor_remaining_as_of(ledger: &Ledger, as_of: impl Into<Horizon>) -> Vec<StandardCount> {
+    near_poor_remaining_of(ledger, Facts(Some(as_of.into())))
 }
 
 fn near_poor_remaining_of(ledger: &Ledger, facts: Facts) -> Vec<StandardCount> {

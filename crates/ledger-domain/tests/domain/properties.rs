@@ -399,7 +399,7 @@ proptest! {
                 let Some(first) = chrono::NaiveDate::from_ymd_opt(year, 1, 1) else { continue };
                 let through = on.min(chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on));
                 let exits = statuses()
-                    .filter(|status| status.exits.iter().any(|date| first <= *date && *date <= through))
+                    .filter(|status| status.exits.iter().any(|exit| first <= exit.on && exit.on <= through))
                     .count() as u64;
                 prop_assert_eq!(counts.exits_within_a_year(standard, first, through), exits, "exits of {} to {}", year, through);
             }
@@ -508,5 +508,34 @@ proptest! {
                 "{}", why
             );
         }
+    }
+
+    #[test]
+    fn poverty_figures_up_to_a_position_equal_those_of_the_replay_of_the_log_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        cut in 0..1_000usize,
+        day in proptest::option::of(0..260i64),
+        from_day in 0..260i64,
+        to_day in 0..400i64,
+    ) {
+        let (s, _) = run(&ops);
+        let (horizon, _, replayed, why) = cut_log(&s.log, cut, day);
+        let grouping = UnitGrouping::AsRecorded;
+        prop_assert_eq!(
+            poverty::status_counts_as_of(&s.ledger, None, grouping, horizon),
+            poverty::status_counts(&replayed, None, grouping),
+            "{}", why
+        );
+        prop_assert_eq!(
+            poverty::near_poor_remaining_as_of(&s.ledger, horizon),
+            poverty::near_poor_remaining(&replayed),
+            "{}", why
+        );
+        let period = (ops_start() + Duration::days(from_day), ops_start() + Duration::days(to_day));
+        prop_assert_eq!(
+            poverty::exits_as_of(&s.ledger, None, period, grouping, horizon),
+            poverty::exits(&replayed, None, period.0, period.1, grouping),
+            "{}", why
+        );
     }
 }
