@@ -67,7 +67,7 @@ pub async fn budget_csv(
 ) -> Result<Response, ApiError> {
     let as_of = time.as_of;
     let book = |l: &_, _, upto| budget_book(l, horizon(l, Asked { as_of, upto }));
-    let time = (time, ValidTime::BitemporalByUnit);
+    let time = (time, ValidTime::Bitemporal);
     let (sheet, _, _) = at_time(&state, &auth.caller, time, book).await?;
     Ok(download(
         "text/csv; charset=utf-8",

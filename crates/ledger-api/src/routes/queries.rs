@@ -68,17 +68,14 @@ pub enum ValidTime {
     /// `as_of`.
     Compared,
     /// As `Compared`, and the query also compares the log position of every fact it reads with
-    /// a [`Horizon`]: the live view answers any `known_at` and `at_position` too.
+    /// a [`Horizon`] (units included: a merger it does not see has not happened): the live
+    /// view answers any `known_at` and `at_position` too.
     Bitemporal,
-    /// As `Bitemporal` for a query that groups by commune/ward. Units keep no history of their
-    /// mergers, so the live view answers a past position only from the last merger on
-    /// ([`Ledger::last_merge_position`]); before it, the log is replayed.
-    BitemporalByUnit,
 }
 
 /// What a request asks of the two time axes, as a query's body sees it: the `as_of` it named,
 /// if any, and the last position the live view must answer as of, when it answers a
-/// `known_at` or `at_position` short of the head (only for the bitemporal [`ValidTime`]s).
+/// `known_at` or `at_position` short of the head (only for [`ValidTime::Bitemporal`]).
 #[derive(Clone, Copy)]
 pub struct Asked {
     pub as_of: Option<NaiveDate>,
@@ -112,7 +109,7 @@ fn as_of_before_latest(ledger: &Ledger, as_of: Option<NaiveDate>) -> Option<Naiv
     })
 }
 
-/// [`past`] for a bitemporal query ([`ValidTime`]): the horizon its as-of form must see when the
+/// [`past`] for a [`ValidTime::Bitemporal`] query: the horizon its as-of form must see when the
 /// request names a date before the latest business date or a position short of the head;
 /// `None` when the plain form answers.
 pub fn horizon(ledger: &Ledger, asked: Asked) -> Option<Horizon> {
@@ -224,10 +221,10 @@ enum Source<'a> {
 ///
 /// It can when the request names no `known_at` or `at_position` short of the head
 /// (transaction times never decrease along the log, so a `known_at` at or after the head's
-/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`];
-/// by unit, from the last unit merger on); and names no `as_of`, one on or after every business date in
-/// the log (the valid-time filter then keeps every event; dashboards pass today's date
-/// explicitly), or any `as_of` for a query that compares dates itself.
+/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`]);
+/// and names no `as_of`, one on or after every business date in the log (the valid-time
+/// filter then keeps every event; dashboards pass today's date explicitly), or any `as_of`
+/// for a query that compares dates itself.
 async fn live_view_covers<'a>(
     state: &'a AppState,
     time: &TimeParams,
@@ -242,10 +239,7 @@ async fn live_view_covers<'a>(
         let reaches_head = time.at_position.is_none_or(|at| at >= head.position);
         if knows_all && reaches_head {
             pinned = Some(head.position);
-        } else if matches!(
-            valid_time,
-            ValidTime::Bitemporal | ValidTime::BitemporalByUnit
-        ) {
+        } else if valid_time == ValidTime::Bitemporal {
             let mut last = time
                 .at_position
                 .map_or(head.position, |p| p.min(head.position));
@@ -262,11 +256,6 @@ async fn live_view_covers<'a>(
     if pinned.is_some_and(|head| folded.position != head) {
         // Events arrived since the head was read; whether they are known at `known_at` is for
         // the replay to sort out.
-        return Ok(None);
-    }
-    let merged_since = upto.is_some_and(|upto| upto < folded.ledger.last_merge_position());
-    if valid_time == ValidTime::BitemporalByUnit && merged_since {
-        // Units were merged since: the live view's boundaries are not those known then.
         return Ok(None);
     }
     let whole_log = valid_time != ValidTime::Replayed
@@ -383,7 +372,7 @@ pub async fn budgets(
         &state,
         &auth.caller,
         &uri,
-        (time, ValidTime::BitemporalByUnit),
+        (time, ValidTime::Bitemporal),
         |l, _, upto| match horizon(l, Asked { as_of, upto }) {
             Some(horizon) => budget::budget_book_as_of(l, &filter, grouping, horizon),
             None => budget::budget_book(l, &filter, grouping),
@@ -530,7 +519,7 @@ queries! {
         |l, on, _as_of, _g, _f| sponsorship::by_sponsor(l, on);
     turning_18 "/api/v1/sponsorship/turning-18" Details "details" Replayed "Children turning 18 within `months` months"
         |l, on, _as_of, _g, f| sponsorship::turning_18_within(l, on, f.months);
-    poverty_status "/api/v1/poverty" Aggregates "aggregates" BitemporalByUnit "Households by status per standard and commune/ward"
+    poverty_status "/api/v1/poverty" Aggregates "aggregates" Bitemporal "Households by status per standard and commune/ward"
         |l, _on, as_of, g, f| {
             let standard = f.standard.as_ref().map(Id::as_str);
             match horizon(l, as_of) {
@@ -538,7 +527,7 @@ queries! {
                 None => poverty::status_counts(l, standard, g),
             }
         };
-    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" BitemporalByUnit "Exits from near-poverty in a period, per standard and unit"
+    poverty_exits "/api/v1/poverty/exits" Aggregates "aggregates" Bitemporal "Exits from near-poverty in a period, per standard and unit"
         |l, on, as_of, g, f| {
             let standard = f.standard.as_ref().map(Id::as_str);
             let from = f.from.unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year(), 1, 1).unwrap_or(on));
@@ -561,7 +550,7 @@ queries! {
                 None => jobs::jobs_progress(l, year),
             }
         };
-    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" BitemporalByUnit "Jobs created per commune/ward"
+    jobs_by_unit "/api/v1/jobs/by-unit" Aggregates "aggregates" Bitemporal "Jobs created per commune/ward"
         |l, on, as_of, g, f| {
             let year = f.year.unwrap_or(on.year());
             match horizon(l, as_of) {

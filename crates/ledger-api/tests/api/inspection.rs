@@ -413,6 +413,20 @@ fn projection_of(
         "/api/v1/jobs/by-unit?year=2023" => {
             json!(jobs::jobs_by_unit(ledger, 2023, UnitGrouping::AsRecorded))
         }
+        "/api/v1/poverty?grouping=current" => {
+            json!(poverty::status_counts(
+                ledger,
+                None,
+                UnitGrouping::CurrentOn(on)
+            ))
+        }
+        "/api/v1/jobs/by-unit?year=2023&grouping=current" => {
+            json!(jobs::jobs_by_unit(
+                ledger,
+                2023,
+                UnitGrouping::CurrentOn(on)
+            ))
+        }
         "/api/v1/poverty" => json!(poverty::status_counts(
             ledger,
             None,
@@ -434,7 +448,6 @@ fn projection_of(
 }
 
 pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_then(app: TestApp) {
-    use ledger_domain::projection::{budget, UnitGrouping};
     load_halong(&app).await;
     let before_corrections = known_at_before_a_late_fact(&app).await;
     record_corrections(&app, "2023-12-18").await;
@@ -523,20 +536,41 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
     )
     .await;
     let at: chrono::DateTime<chrono::Utc> = before_merge.parse().unwrap();
-    let (replayed, _) = ledger_api::view::replay_at(&app.store, None, Some(at), None)
+    let (known_then, _) = ledger_api::view::replay_at(&app.store, None, Some(at), None)
+        .await
+        .unwrap();
+    let day_before: chrono::NaiveDate = "2025-12-31".parse().unwrap();
+    let (before_it, _) = ledger_api::view::replay_at(&app.store, Some(day_before), None, None)
         .await
         .unwrap();
     let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
-    let all = budget::BudgetFilter::default();
-    let expected = budget::budget_book(&replayed, &all, UnitGrouping::CurrentOn(today));
-    let path = format!("/api/v1/budgets?grouping=current&known_at={before_merge}");
-    let answer = app.get_ok(Role::Inspector, &path).await;
-    assert_eq!(answer["data"], json!(expected));
-    let now = app
-        .get_ok(Role::Inspector, "/api/v1/budgets?grouping=current")
+    for path in [
+        "/api/v1/budgets?grouping=current",
+        "/api/v1/budgets?grouping=recorded",
+        "/api/v1/poverty?grouping=current",
+        "/api/v1/jobs/by-unit?year=2023&grouping=current",
+    ] {
+        let answer = app
+            .get_ok(Role::Inspector, &format!("{path}&known_at={before_merge}"))
+            .await;
+        let expected = projection_of(path, &known_then, today).unwrap();
+        assert_eq!(answer["data"], expected, "{path} known before the merger");
+        let answer = app
+            .get_ok(Role::Inspector, &format!("{path}&as_of={day_before}"))
+            .await;
+        let expected = projection_of(path, &before_it, day_before).unwrap();
+        assert_eq!(
+            answer["data"], expected,
+            "{path} as of the day before the merger"
+        );
+    }
+    let path = "/api/v1/budgets?grouping=current";
+    let then = app
+        .get_ok(Role::Inspector, &format!("{path}&known_at={before_merge}"))
         .await;
+    let now = app.get_ok(Role::Inspector, path).await;
     assert_ne!(
-        answer["data"], now["data"],
+        then["data"], now["data"],
         "the merger moves figures into 09999"
     );
 }

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
+use super::{Horizon, Stamp};
 use crate::event::{UnitKind, UnitRegistered, UnitsMerged};
 use crate::id::Id;
 
@@ -31,9 +32,22 @@ pub struct Unit {
     pub successors: Vec<UnitId>,
     /// When it was merged away.
     pub merged_on: Option<NaiveDate>,
+    /// The merger's date and log position, once merged away.
+    pub merge: Option<Stamp>,
+    /// The last day in force as registered, before a merger closed an open period.
+    pub registered_valid_to: Option<NaiveDate>,
 }
 
 impl Unit {
+    /// The unit's successors and last day in force as a replay to the horizon holds them:
+    /// without the merger unless the horizon sees it.
+    pub fn merged_within(&self, horizon: Horizon) -> (&[UnitId], Option<NaiveDate>) {
+        match self.merge {
+            Some(merge) if horizon.sees_stamp(merge) => (&self.successors, self.valid_to),
+            _ => (&[], self.registered_valid_to),
+        }
+    }
+
     /// True if in force on `date`.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
         self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
@@ -101,12 +115,14 @@ impl Units {
             registered_on: event.registered_on,
             successors: Vec::new(),
             merged_on: None,
+            merge: None,
+            registered_valid_to: event.valid_to,
         });
         self.by_code.entry(event.code.clone()).or_default().push(id);
         true
     }
 
-    pub(super) fn apply_merged(&mut self, event: &UnitsMerged) -> bool {
+    pub(super) fn apply_merged(&mut self, event: &UnitsMerged, position: u64) -> bool {
         let Some(day_before) = event.effective_on.pred_opt() else {
             return false;
         };
@@ -127,6 +143,10 @@ impl Units {
             if let Some(unit) = self.list.get_mut(id as usize) {
                 unit.successors = new.clone();
                 unit.merged_on = Some(event.effective_on);
+                unit.merge = Some(Stamp {
+                    on: event.effective_on,
+                    position,
+                });
                 unit.valid_to = unit.valid_to.or(Some(day_before));
             }
         }

@@ -25,6 +25,12 @@ pub struct Horizon {
 }
 
 impl Horizon {
+    /// Every fact: what the live ledger holds.
+    pub const WHOLE: Horizon = Horizon {
+        as_of: NaiveDate::MAX,
+        upto: u64::MAX,
+    };
+
     /// Every fact recorded at or before `upto`, whatever its date.
     pub fn upto(upto: u64) -> Horizon {
         Horizon {

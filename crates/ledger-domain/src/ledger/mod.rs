@@ -74,7 +74,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 15;
+pub const SNAPSHOT_FORMAT: u32 = 16;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -87,9 +87,6 @@ pub struct Ledger {
     pub(crate) latest_occurred_on: Option<NaiveDate>,
     pub(crate) streams: FastHashMap<String, u64>,
     pub(crate) last_position: u64,
-    /// The position of the last unit merger folded in (0 if none): past positions before it
-    /// saw other unit boundaries than the live ledger holds.
-    pub(crate) last_merge_position: u64,
     pub(crate) ignored_events: u64,
     pub(crate) units: Units,
     pub(crate) standards: Registry<Standard>,
@@ -134,13 +131,6 @@ impl Ledger {
         self.last_position
     }
 
-    /// The position of the last unit merger applied (0 if none). The answers that see only up
-    /// to a past position ([`Horizon`]) hold for positions at or after it: the units' successors
-    /// and validity are then those the live ledger holds.
-    pub fn last_merge_position(&self) -> u64 {
-        self.last_merge_position
-    }
-
     /// Events skipped because they referred to entities this ledger does not hold.
     pub fn ignored_events(&self) -> u64 {
         self.ignored_events
@@ -168,13 +158,7 @@ impl Ledger {
         use Event as E;
         match event {
             E::UnitRegistered(e) => self.units.apply_registered(e),
-            E::UnitsMerged(e) => {
-                let merged = self.units.apply_merged(e);
-                if merged {
-                    self.last_merge_position = self.last_position;
-                }
-                merged
-            }
+            E::UnitsMerged(e) => self.units.apply_merged(e, self.last_position),
             E::PovertyStandardRegistered(e) => self.apply_standard_registered(e),
             E::ProgrammeOpened(e) => self.apply_programme_opened(e),
             E::BudgetAllocated(e) => self.apply_budget_allocated(e, event_id),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use super::units::{regroup_within, Combine, UnitBucket, UnitGrouping};
 use crate::id::Id;
 use crate::ledger::{BookCell, BookKey, Horizon, Ledger, Programme, SourceBudget, UnitId};
 use crate::money::{Balance, Dong};
@@ -149,7 +149,7 @@ pub fn budget_book(ledger: &Ledger, filter: &BudgetFilter, grouping: UnitGroupin
             .collect();
         (programme, sources)
     });
-    book(ledger, filter, grouping, programmes)
+    book(ledger, (filter, grouping, Horizon::WHOLE), programmes)
 }
 
 /// [`budget_book`] of the ledger replayed `as_of` a past date, or up to a past position, from
@@ -160,7 +160,8 @@ pub fn budget_book_as_of(
     grouping: UnitGrouping,
     as_of: impl Into<Horizon>,
 ) -> BudgetBook {
-    let kept = cells_as_of(ledger, as_of.into());
+    let horizon = as_of.into();
+    let kept = cells_as_of(ledger, horizon);
     let programmes = kept.iter().map(|(programme, sources)| {
         let sources = sources
             .iter()
@@ -168,15 +169,14 @@ pub fn budget_book_as_of(
             .collect();
         (*programme, sources)
     });
-    book(ledger, filter, grouping, programmes)
+    book(ledger, (filter, grouping, horizon), programmes)
 }
 
 /// The rows of the book over programmes in order, each with its sources' cells in source
 /// order.
 fn book<'a>(
     ledger: &Ledger,
-    filter: &BudgetFilter,
-    grouping: UnitGrouping,
+    (filter, grouping, horizon): (&BudgetFilter, UnitGrouping, Horizon),
     programmes: impl Iterator<Item = (&'a Programme, Vec<(&'a Id, &'a Cells)>)>,
 ) -> BudgetBook {
     let mut rows = Vec::new();
@@ -201,7 +201,7 @@ fn book<'a>(
                 }
             }
             for (month, cells) in by_month {
-                for (unit, flows) in regroup(ledger, cells, grouping) {
+                for (unit, flows) in regroup_within(ledger, cells, grouping, horizon) {
                     if filter
                         .unit_code
                         .as_ref()

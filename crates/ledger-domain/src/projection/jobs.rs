@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
-use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use super::units::{regroup_within, Combine, UnitBucket, UnitGrouping};
 use crate::ledger::{Horizon, Ledger};
 use crate::month::YearMonth;
 
@@ -96,7 +96,7 @@ pub fn jobs_by_unit(ledger: &Ledger, year: i32, grouping: UnitGrouping) -> Vec<J
         .cells
         .iter()
         .map(|((unit, _), created)| (*unit, JobsCount { created: *created }));
-    unit_rows(ledger, figures, grouping)
+    unit_rows(ledger, figures, (grouping, Horizon::WHOLE))
 }
 
 /// [`jobs_by_unit`] of the ledger replayed `as_of` a past date or to a past position, from
@@ -107,22 +107,23 @@ pub fn jobs_by_unit_as_of(
     grouping: UnitGrouping,
     as_of: impl Into<Horizon>,
 ) -> Vec<JobsUnitRow> {
+    let horizon = as_of.into();
     let Some(found) = ledger.jobs_years().get(&year) else {
         return Vec::new();
     };
-    let figures = found.reports_by(as_of).map(|report| {
+    let figures = found.reports_by(horizon).map(|report| {
         let created = report.count;
         (report.unit, JobsCount { created })
     });
-    unit_rows(ledger, figures, grouping)
+    unit_rows(ledger, figures, (grouping, horizon))
 }
 
 fn unit_rows(
     ledger: &Ledger,
     figures: impl IntoIterator<Item = (Option<crate::ledger::UnitId>, JobsCount)>,
-    grouping: UnitGrouping,
+    (grouping, horizon): (UnitGrouping, Horizon),
 ) -> Vec<JobsUnitRow> {
-    regroup(ledger, figures, grouping)
+    regroup_within(ledger, figures, grouping, horizon)
         .into_iter()
         .map(|(unit, count)| JobsUnitRow { unit, count })
         .collect()

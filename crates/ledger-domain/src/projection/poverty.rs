@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use super::units::{regroup_within, Combine, UnitBucket, UnitGrouping};
 use crate::event::PovertyStatus;
 use crate::id::Id;
 use crate::ledger::{Horizon, Household, Ledger, Stamp, StandardStatus};
@@ -48,6 +48,11 @@ impl Facts {
             None => Some(status.status),
             Some(as_of) => status.status_as_of(as_of),
         }
+    }
+
+    /// The horizon, [`Horizon::WHOLE`] for every fact.
+    fn horizon(self) -> Horizon {
+        self.0.unwrap_or(Horizon::WHOLE)
     }
 
     /// True if the exit counts.
@@ -141,7 +146,7 @@ fn status_counts_of(
             let status = facts.status(household.status_under(standard)?)?;
             Some((household.unit, StatusCounts::of(status)))
         });
-        for (unit, counts) in regroup(ledger, figures, grouping) {
+        for (unit, counts) in regroup_within(ledger, figures, grouping, facts.horizon()) {
             rows.push(StatusRow {
                 standard_id: id.clone(),
                 unit,
@@ -257,7 +262,7 @@ fn exits_of(
                 },
             ))
         });
-        let rows = regroup(ledger, figures, grouping);
+        let rows = regroup_within(ledger, figures, grouping, facts.horizon());
         let total = rows.iter().map(|(_, count)| count.exits).sum();
         report.totals.push(StandardCount {
             standard_id: id.clone(),

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::event::UnitKind;
-use crate::ledger::{Ledger, Unit, UnitId};
+use crate::ledger::{Horizon, Ledger, Unit, UnitId};
 
 /// What the report says about figures of a unit that was split.
 pub const UNASSIGNABLE_NOTE: &str = "unassignable without household-level data";
@@ -51,6 +51,13 @@ pub enum UnitKindLabel {
 impl UnitLabel {
     /// The label of `unit`.
     pub fn of(unit: &Unit) -> UnitLabel {
+        UnitLabel::within(unit, Horizon::WHOLE)
+    }
+
+    /// The label as a replay to the horizon holds the unit: a merger it does not see has not
+    /// closed the unit's period.
+    pub fn within(unit: &Unit, horizon: Horizon) -> UnitLabel {
+        let (_, valid_to) = unit.merged_within(horizon);
         UnitLabel {
             code: unit.code.to_string(),
             name: unit.name.clone(),
@@ -59,7 +66,7 @@ impl UnitLabel {
                 UnitKind::Ward => UnitKindLabel::Ward,
             },
             valid_from: unit.valid_from,
-            valid_to: unit.valid_to,
+            valid_to,
         }
     }
 }
@@ -120,6 +127,16 @@ impl PartialOrd for UnitBucket {
 /// Where `unit` went by `on`: the set of units that hold it then (itself if never
 /// merged). Follows every merger effective on or before `on`.
 pub fn successors_on(ledger: &Ledger, unit: UnitId, on: NaiveDate) -> BTreeSet<UnitId> {
+    successors_within(ledger, unit, on, Horizon::WHOLE)
+}
+
+/// [`successors_on`] following only the mergers the horizon sees.
+fn successors_within(
+    ledger: &Ledger,
+    unit: UnitId,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> BTreeSet<UnitId> {
     let mut terminal = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut pending = vec![unit];
@@ -127,17 +144,18 @@ pub fn successors_on(ledger: &Ledger, unit: UnitId, on: NaiveDate) -> BTreeSet<U
         if !seen.insert(current) {
             continue;
         }
-        match ledger.units().get(current) {
-            Some(found)
-                if found.merged_on.is_some_and(|date| date <= on)
-                    && !found.successors.is_empty() =>
+        let Some(found) = ledger.units().get(current) else {
+            continue;
+        };
+        match found.merged_within(horizon) {
+            (successors, _)
+                if found.merged_on.is_some_and(|date| date <= on) && !successors.is_empty() =>
             {
-                pending.extend(found.successors.iter().copied());
+                pending.extend(successors.iter().copied());
             }
-            Some(_) => {
+            _ => {
                 terminal.insert(current);
             }
-            None => {}
         }
     }
     terminal
@@ -145,21 +163,33 @@ pub fn successors_on(ledger: &Ledger, unit: UnitId, on: NaiveDate) -> BTreeSet<U
 
 /// The bucket for a figure recorded in `unit`, grouped by `grouping`.
 pub fn bucket(ledger: &Ledger, unit: Option<UnitId>, grouping: UnitGrouping) -> UnitBucket {
+    bucket_within(ledger, unit, grouping, Horizon::WHOLE)
+}
+
+/// [`bucket`] with the units as a replay to the horizon holds them: the mergers it does not
+/// see neither move the figure nor close a unit's period.
+fn bucket_within(
+    ledger: &Ledger,
+    unit: Option<UnitId>,
+    grouping: UnitGrouping,
+    horizon: Horizon,
+) -> UnitBucket {
     let Some(found) = unit.and_then(|id| Some((id, ledger.units().get(id)?))) else {
         return UnitBucket::Unspecified;
     };
     let (id, recorded) = found;
+    let label = |unit: &Unit| UnitLabel::within(unit, horizon);
     let UnitGrouping::CurrentOn(on) = grouping else {
-        return UnitBucket::Unit(UnitLabel::of(recorded));
+        return UnitBucket::Unit(label(recorded));
     };
-    let labels: Vec<UnitLabel> = successors_on(ledger, id, on)
+    let labels: Vec<UnitLabel> = successors_within(ledger, id, on, horizon)
         .into_iter()
-        .filter_map(|next| ledger.units().get(next).map(UnitLabel::of))
+        .filter_map(|next| ledger.units().get(next).map(label))
         .collect();
     match <[UnitLabel; 1]>::try_from(labels) {
         Ok([only]) => UnitBucket::Unit(only),
         Err(candidates) => UnitBucket::Unassignable {
-            from: UnitLabel::of(recorded),
+            from: label(recorded),
             candidates,
             note: UNASSIGNABLE_NOTE,
         },
@@ -179,12 +209,22 @@ pub fn regroup<T: Combine + Clone>(
     rows: impl IntoIterator<Item = (Option<UnitId>, T)>,
     grouping: UnitGrouping,
 ) -> Vec<(UnitBucket, T)> {
+    regroup_within(ledger, rows, grouping, Horizon::WHOLE)
+}
+
+/// [`regroup`] with the units as a replay to the horizon holds them ([`bucket`]).
+pub fn regroup_within<T: Combine + Clone>(
+    ledger: &Ledger,
+    rows: impl IntoIterator<Item = (Option<UnitId>, T)>,
+    grouping: UnitGrouping,
+    horizon: Horizon,
+) -> Vec<(UnitBucket, T)> {
     let mut cache: BTreeMap<Option<UnitId>, UnitBucket> = BTreeMap::new();
     let mut grouped: BTreeMap<UnitBucket, T> = BTreeMap::new();
     for (unit, figures) in rows {
         let target = cache
             .entry(unit)
-            .or_insert_with(|| bucket(ledger, unit, grouping))
+            .or_insert_with(|| bucket_within(ledger, unit, grouping, horizon))
             .clone();
         match grouped.get_mut(&target) {
             Some(existing) => existing.combine(&figures),
