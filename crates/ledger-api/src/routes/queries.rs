@@ -588,21 +588,23 @@ pub async fn annual_report(
         .ok_or_else(|| ApiError::bad_field("year", "year must be a number from 1900 to 2200"))?;
     let (known_at, at_position) = (time.known_at, time.at_position);
     let asked = time.as_of;
-    let report = |l: &Ledger, on: NaiveDate, _| match (past(l, asked), asked) {
-        // Exactly as the ledger replayed to the date would give it.
-        (Some(as_of), _) => annual::annual_report_as_of(l, year, as_of),
-        (None, Some(as_of)) => annual::annual_report(l, year, as_of),
-        (None, None) => {
-            // A past year is reported as of its last day unless asked otherwise.
-            let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
-            annual::annual_report(l, year, on.min(year_end))
-        }
+    let report = |l: &Ledger, on: NaiveDate, upto| match (upto, asked) {
+        // Exactly as the ledger replayed to the date and the position would give it.
+        (Some(upto), Some(as_of)) => annual::annual_report_within(l, year, Horizon { as_of, upto }),
+        _ => annual_unbounded(l, year, on, asked),
+    };
+    // With a date, the live view answers any position: the report is then the as-of one. A
+    // report without a date is read from the state as folded (see `annual_unbounded`), which
+    // a past position cannot be.
+    let valid_time = match asked {
+        Some(_) => ValidTime::Bitemporal,
+        None => ValidTime::Compared,
     };
     cached(
         &state,
         &auth.caller,
         &uri,
-        (time, ValidTime::Compared),
+        (time, valid_time),
         report,
         |mut report, _, position| {
             report.position = Some(position);
@@ -622,4 +624,24 @@ pub async fn annual_report(
         },
     )
     .await
+}
+
+/// The annual report from every fact folded in: exactly the replay's for a past `as_of`;
+/// without one, the state as folded, as of the year's last day for a past year.
+fn annual_unbounded(
+    ledger: &Ledger,
+    year: i32,
+    on: NaiveDate,
+    asked: Option<NaiveDate>,
+) -> annual::AnnualReport {
+    match (past(ledger, asked), asked) {
+        // Exactly as the ledger replayed to the date would give it.
+        (Some(as_of), _) => annual::annual_report_as_of(ledger, year, as_of),
+        (None, Some(as_of)) => annual::annual_report(ledger, year, as_of),
+        (None, None) => {
+            // A past year is reported as of its last day unless asked otherwise.
+            let year_end = NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(on);
+            annual::annual_report(ledger, year, on.min(year_end))
+        }
+    }
 }

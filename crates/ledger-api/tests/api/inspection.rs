@@ -494,6 +494,31 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
             }
         }
     }
+    // The annual report, with a date (without one it reads the state as folded, and a past
+    // time replays).
+    for known_at in [&before_corrections, &after_corrections] {
+        let at: chrono::DateTime<chrono::Utc> = known_at.parse().unwrap();
+        for as_of in ["2023-06-30", "2023-12-31", "2024-12-31"] {
+            let date: chrono::NaiveDate = as_of.parse().unwrap();
+            let (replayed, known) =
+                ledger_api::view::replay_at(&app.store, Some(date), Some(at), None)
+                    .await
+                    .unwrap();
+            let path = format!("/api/v1/reports/annual/2023?as_of={as_of}&known_at={known_at}");
+            let mut answer = app.get_ok(Role::Inspector, &path).await;
+            assert_eq!(answer["position"], known, "{path}");
+            let mut expected = json!(ledger_domain::projection::annual::annual_report(
+                &replayed, 2023, date
+            ));
+            for report in [&mut answer, &mut expected] {
+                let report = report.as_object_mut().unwrap();
+                for field in ["known_at", "at_position", "position"] {
+                    report.remove(field);
+                }
+            }
+            assert_eq!(answer, expected, "{path}");
+        }
+    }
     // The corrections moved the figures: the two times are told apart.
     assert_ne!(seen[0], seen[3 * queries.len()]);
     // A past position, with the budget book export too.

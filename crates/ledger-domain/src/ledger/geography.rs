@@ -28,6 +28,8 @@ pub struct Unit {
     pub valid_to: Option<NaiveDate>,
     /// Business date of the registration.
     pub registered_on: NaiveDate,
+    /// The log position of the registration.
+    pub registered_position: u64,
     /// The units it was merged into (several for a split).
     pub successors: Vec<UnitId>,
     /// When it was merged away.
@@ -46,6 +48,14 @@ impl Unit {
             Some(merge) if horizon.sees_stamp(merge) => (&self.successors, self.valid_to),
             _ => (&[], self.registered_valid_to),
         }
+    }
+
+    /// True if a replay to the horizon holds the unit and it is in force on `date` there.
+    pub fn in_force_within(&self, date: NaiveDate, horizon: Horizon) -> bool {
+        let (_, valid_to) = self.merged_within(horizon);
+        horizon.sees(self.registered_on, self.registered_position)
+            && self.valid_from.is_none_or(|from| from <= date)
+            && valid_to.is_none_or(|to| date <= to)
     }
 
     /// True if in force on `date`.
@@ -102,7 +112,7 @@ impl Units {
             .map(|(id, _)| id)
     }
 
-    pub(super) fn apply_registered(&mut self, event: &UnitRegistered) -> bool {
+    pub(super) fn apply_registered(&mut self, event: &UnitRegistered, position: u64) -> bool {
         let Ok(id) = UnitId::try_from(self.list.len()) else {
             return false;
         };
@@ -113,6 +123,7 @@ impl Units {
             valid_from: event.valid_from,
             valid_to: event.valid_to,
             registered_on: event.registered_on,
+            registered_position: position,
             successors: Vec::new(),
             merged_on: None,
             merge: None,

@@ -74,7 +74,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 16;
+pub const SNAPSHOT_FORMAT: u32 = 17;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -157,7 +157,7 @@ impl Ledger {
     fn apply_event(&mut self, event: &Event, event_id: Uuid) -> bool {
         use Event as E;
         match event {
-            E::UnitRegistered(e) => self.units.apply_registered(e),
+            E::UnitRegistered(e) => self.units.apply_registered(e, self.last_position),
             E::UnitsMerged(e) => self.units.apply_merged(e, self.last_position),
             E::PovertyStandardRegistered(e) => self.apply_standard_registered(e),
             E::ProgrammeOpened(e) => self.apply_programme_opened(e),

@@ -81,7 +81,8 @@ use super::sponsorship::{ObligationSum, Seen};
 use crate::event::{PovertyStatus, ProgrammeKind, UnitKind, WorkKind};
 use crate::id::Id;
 use crate::ledger::{
-    schedule_in_force, split_by_segments, whole_dong, Ledger, Pledge, PledgeSponsors, Programme,
+    schedule_in_force, split_by_segments, whole_dong, Horizon, Ledger, Pledge, PledgeSponsors,
+    Programme,
 };
 use crate::money::Dong;
 use crate::month::YearMonth;
@@ -256,7 +257,13 @@ pub fn annual_report(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualRepo
 /// reports and targets, completions, transfers and reversals keep their history), and only
 /// if what it refers to had occurred too.
 pub fn annual_report_as_of(ledger: &Ledger, year: i32, as_of: NaiveDate) -> AnnualReport {
-    report(ledger, year, as_of, Facts::AsOf)
+    annual_report_within(ledger, year, as_of.into())
+}
+
+/// [`annual_report_as_of`] the horizon's date of the ledger replayed to the horizon: the
+/// facts recorded up to its position that occurred by its date.
+pub fn annual_report_within(ledger: &Ledger, year: i32, horizon: Horizon) -> AnnualReport {
+    report(ledger, year, horizon.as_of, Facts::AsOf(horizon))
 }
 
 /// How the report reads facts dated after `as_of`.
@@ -265,8 +272,19 @@ enum Facts {
     /// The state as folded, comparing with `as_of` the dates it keeps (fast enough for a
     /// dashboard; see the module docs for what it does not keep).
     Kept,
-    /// Exactly as a replay to `as_of`, from the histories the state keeps.
-    AsOf,
+    /// Exactly as a replay to the horizon (whose date is `as_of`), from the histories and log
+    /// positions the state keeps.
+    AsOf(Horizon),
+}
+
+impl Facts {
+    /// True if a fact dated `on` at log position `position` counts on `as_of`.
+    fn sees(self, on: NaiveDate, position: u64, as_of: NaiveDate) -> bool {
+        match self {
+            Facts::Kept => on <= as_of,
+            Facts::AsOf(horizon) => horizon.sees(on, position),
+        }
+    }
 }
 
 fn report(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> AnnualReport {
@@ -278,8 +296,8 @@ fn report(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> AnnualR
         housing: housing(ledger, year, as_of, facts),
         poverty: poverty(ledger, &period, as_of, facts),
         sponsorship: sponsorship(ledger, &period, as_of, facts),
-        jobs: jobs(ledger, year, &period, as_of, facts),
-        units: units(ledger, &period),
+        jobs: jobs(ledger, year, &period, facts),
+        units: units(ledger, &period, facts),
     }
 }
 
@@ -287,12 +305,13 @@ fn housing_programmes(
     ledger: &Ledger,
     year: i32,
     as_of: NaiveDate,
+    facts: Facts,
 ) -> impl Iterator<Item = &Programme> {
-    ledger
-        .programmes()
-        .iter()
-        .map(|(_, p)| p)
-        .filter(move |p| p.kind == ProgrammeKind::Housing && p.year == year && p.opened_on <= as_of)
+    ledger.programmes().iter().map(|(_, p)| p).filter(move |p| {
+        p.kind == ProgrammeKind::Housing
+            && p.year == year
+            && facts.sees(p.opened_on, p.opened_position, as_of)
+    })
 }
 
 fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> AnnualHousing {
@@ -312,7 +331,7 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> Annual
         days_ahead: None,
     };
     let mut households = BTreeSet::new();
-    for programme in housing_programmes(ledger, year, as_of) {
+    for programme in housing_programmes(ledger, year, as_of, facts) {
         report.programmes.push(programme.id.clone());
         report.deadline = report.deadline.max(Some(programme.deadline));
         let supports = programme
@@ -321,10 +340,14 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> Annual
             .filter_map(|&index| ledger.supports().at(index))
             .filter(|support| match facts {
                 Facts::Kept => support.approved_on <= as_of,
-                Facts::AsOf => ledger.support_occurred_by(support, as_of),
+                Facts::AsOf(horizon) => ledger.support_occurred_by(support, horizon),
             });
         for support in supports {
-            if support.cancelled_on.is_some_and(|date| date <= as_of) {
+            let cancelled = match facts {
+                Facts::Kept => support.cancelled_on.is_some_and(|date| date <= as_of),
+                Facts::AsOf(horizon) => support.cancelled_within(horizon),
+            };
+            if cancelled {
                 report.cancelled += 1;
                 continue;
             }
@@ -332,7 +355,7 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> Annual
             report.total_support = report.total_support.saturating_add(support.amount);
             let completed_on = match facts {
                 Facts::Kept => support.completed_on,
-                Facts::AsOf => support.completed_on_as_of(as_of),
+                Facts::AsOf(horizon) => support.completed_on_as_of(horizon),
             };
             match completed_on.filter(|date| *date <= as_of) {
                 Some(completed_on) => {
@@ -369,7 +392,10 @@ fn standards_of_year(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: 
         .standards()
         .iter()
         .filter(|(_, s)| s.definition.valid_from <= last && first <= s.definition.valid_to)
-        .filter(|(_, s)| facts == Facts::Kept || s.definition.registered_on <= as_of)
+        .filter(|(_, s)| {
+            facts == Facts::Kept
+                || facts.sees(s.definition.registered_on, s.registered_position, as_of)
+        })
         .map(|(index, _)| index)
         .collect()
 }
@@ -391,14 +417,14 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> 
         ledger
             .standards()
             .at(standard)
-            .is_some_and(|s| s.definition.registered_on <= as_of)
+            .is_some_and(|s| facts.sees(s.definition.registered_on, s.registered_position, as_of))
     };
     let households_as_of = || {
         ledger
             .households()
             .iter()
             .map(|(_, household)| household)
-            .filter(move |household| household.registered_on <= as_of)
+            .filter(move |h| facts.sees(h.registered_on, h.registered_position, as_of))
     };
     // Households with an exit in the period, per standard index.
     let mut ranked: Vec<(u32, u64)> = match period.first_day {
@@ -408,16 +434,18 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> 
             .map(|(index, _)| {
                 let exits = match facts {
                     Facts::Kept => counts.exits_within_a_year(index, first, period.last_day),
-                    Facts::AsOf if registered(index) => households_as_of()
+                    Facts::AsOf(horizon) if registered(index) => households_as_of()
                         .filter_map(|household| household.status_under(index))
                         .filter(|status| {
-                            status
-                                .exits
-                                .iter()
-                                .any(|exit| first <= exit.on && exit.on <= period.last_day)
+                            status.exits.iter().any(|exit| {
+                                first <= exit.on
+                                    && exit.on <= period.last_day
+                                    && horizon.sees_stamp(*exit)
+                            })
                         })
-                        .count() as u64,
-                    Facts::AsOf => 0,
+                        .count()
+                        as u64,
+                    Facts::AsOf(_) => 0,
                 };
                 (index, exits)
             })
@@ -446,9 +474,9 @@ fn poverty(ledger: &Ledger, period: &Period, as_of: NaiveDate, facts: Facts) -> 
         .map(|(index, _)| index);
     let near_poor_on = |standard: u32| match facts {
         Facts::Kept => counts.near_poor_on(standard, as_of),
-        Facts::AsOf => households_as_of()
+        Facts::AsOf(horizon) => households_as_of()
             .filter_map(|household| household.status_under(standard))
-            .filter(|status| status.status_as_of(as_of) == Some(PovertyStatus::NearPoor))
+            .filter(|status| status.status_as_of(horizon) == Some(PovertyStatus::NearPoor))
             .count() as u64,
     };
     let near_poor_remaining: Vec<StandardCount> = in_force
@@ -548,8 +576,7 @@ impl PerChild {
     fn range(
         mut self,
         window: Schedule,
-        pledges: &[Pledge],
-        as_of: NaiveDate,
+        schedule_of: impl Fn(u32) -> Option<Schedule>,
     ) -> (u64, Option<(i64, i64)>) {
         let mut children = 0u64;
         let mut range: Option<(i64, i64)> = None;
@@ -563,8 +590,7 @@ impl PerChild {
                 0 => continue,
                 1 => note(slot.monthly),
                 _ => {
-                    if let Some(first) = pledges.get(slot.first as usize) {
-                        let schedule = schedule_on(first, as_of);
+                    if let Some(schedule) = schedule_of(slot.first) {
                         self.several.push((child, schedule, slot.monthly));
                     }
                 }
@@ -621,28 +647,44 @@ fn sponsorship(
     let mut commitment: i128 = 0;
     let pledges = ledger.pledges();
     let known = |sponsor: u32| ledger.sponsor_registered_by(sponsor, as_of);
+    // As of a horizon, an early end counts once the horizon sees it; the pledge keeps only
+    // its date.
+    let schedule_of = |index: u32| match facts {
+        Facts::Kept => pledges.get(index as usize).map(|p| schedule_on(p, as_of)),
+        Facts::AsOf(horizon) => ledger
+            .sponsorships()
+            .at(index)
+            .map(|record| record.schedule_as_of(horizon)),
+    };
     for (index, pledge) in (0u32..).zip(pledges) {
-        let schedule = schedule_on(pledge, as_of);
-        if pledge.sponsored_on > as_of || schedule.intersect(&window).is_none() {
+        if pledge.sponsored_on > as_of {
+            continue;
+        }
+        let Some(schedule) = schedule_of(index) else {
+            continue;
+        };
+        if schedule.intersect(&window).is_none() {
             continue;
         }
         let record = ledger.sponsorships().at(index);
-        if facts == Facts::AsOf
-            && !record.is_some_and(|record| ledger.sponsorship_occurred_by(record, as_of))
-        {
-            continue;
+        if let Facts::AsOf(horizon) = facts {
+            if !record.is_some_and(|record| ledger.sponsorship_within(record, horizon)) {
+                continue;
+            }
         }
         report.sponsorships += 1;
         report.until_18 += u64::from(pledge.until_18);
         // Active means owing a month of the window, so a sole sponsor owes one of them.
         let owing = |(_, part): &(u32, Schedule)| part.intersect(&window).is_some();
         match (facts, record) {
-            (Facts::AsOf, Some(record)) => match record.segments_as_of(as_of, known).as_slice() {
-                [(_, only)] => sponsors.mark(*only),
-                segments => split_by_segments(segments, |s| *s, schedule)
-                    .filter(owing)
-                    .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
-            },
+            (Facts::AsOf(horizon), Some(record)) => {
+                match record.segments_as_of(horizon, known).as_slice() {
+                    [(_, only)] => sponsors.mark(*only),
+                    segments => split_by_segments(segments, |s| *s, schedule)
+                        .filter(owing)
+                        .for_each(|(sponsor, _)| sponsors.mark(sponsor)),
+                }
+            }
             _ => match pledge.sponsors {
                 PledgeSponsors::Sole(sponsor) => sponsors.mark(sponsor),
                 PledgeSponsors::Shared(run) => ledger
@@ -660,11 +702,11 @@ fn sponsorship(
             monthly,
             Some(schedule),
             match (facts, record) {
-                (Facts::AsOf, Some(record)) => {
+                (Facts::AsOf(horizon), Some(record)) => {
                     let paid = record
                         .payments
                         .iter()
-                        .filter(|p| p.counts_as_of(as_of) && known(p.sponsor))
+                        .filter(|p| p.counts_within(horizon) && known(p.sponsor))
                         .fold(Dong::ZERO, |sum, p| sum.saturating_add(p.amount));
                     i128::from(whole_dong(paid))
                 }
@@ -673,7 +715,7 @@ fn sponsorship(
             through,
         ));
     }
-    let (children, range) = per_child.range(window, pledges, as_of);
+    let (children, range) = per_child.range(window, schedule_of);
     let as_dong = |units: i64| Dong::from_units(i128::from(units)).unwrap_or(Dong::MAX);
     report.children = children;
     report.sponsors = sponsors.count();
@@ -692,7 +734,7 @@ fn sponsorship(
     report
 }
 
-fn jobs(ledger: &Ledger, year: i32, period: &Period, as_of: NaiveDate, facts: Facts) -> AnnualJobs {
+fn jobs(ledger: &Ledger, year: i32, period: &Period, facts: Facts) -> AnnualJobs {
     let found = ledger.jobs_years().get(&year);
     let created = match (found, period.window, facts) {
         (Some(found), Some(window), Facts::Kept) => found
@@ -700,15 +742,15 @@ fn jobs(ledger: &Ledger, year: i32, period: &Period, as_of: NaiveDate, facts: Fa
             .iter()
             .filter(|((_, month), _)| window.contains(*month))
             .fold(0u64, |sum, (_, count)| sum.saturating_add(*count)),
-        (Some(found), Some(window), Facts::AsOf) => found
-            .reports_by(as_of)
+        (Some(found), Some(window), Facts::AsOf(horizon)) => found
+            .reports_by(horizon)
             .filter(|report| window.contains(report.month))
             .fold(0u64, |sum, report| sum.saturating_add(report.count)),
         _ => 0,
     };
     let target = found.and_then(|found| match facts {
         Facts::Kept => found.target,
-        Facts::AsOf => found.target_as_of(as_of),
+        Facts::AsOf(horizon) => found.target_as_of(horizon),
     });
     AnnualJobs {
         created,
@@ -717,7 +759,7 @@ fn jobs(ledger: &Ledger, year: i32, period: &Period, as_of: NaiveDate, facts: Fa
     }
 }
 
-fn units(ledger: &Ledger, period: &Period) -> AnnualUnits {
+fn units(ledger: &Ledger, period: &Period, facts: Facts) -> AnnualUnits {
     let on = period.last_day;
     let mut report = AnnualUnits {
         on,
@@ -725,10 +767,10 @@ fn units(ledger: &Ledger, period: &Period) -> AnnualUnits {
         wards: 0,
         communes: 0,
     };
-    let in_force = ledger
-        .units()
-        .iter()
-        .filter(|(_, unit)| unit.registered_on <= on && unit.is_valid_on(on));
+    let in_force = ledger.units().iter().filter(|(_, unit)| match facts {
+        Facts::Kept => unit.registered_on <= on && unit.is_valid_on(on),
+        Facts::AsOf(horizon) => unit.registered_on <= on && unit.in_force_within(on, horizon),
+    });
     for (_, unit) in in_force {
         report.communes_and_wards += 1;
         match unit.kind {

@@ -11,7 +11,7 @@ use ledger_domain::money::Balance;
 use ledger_domain::money::Dong;
 use ledger_domain::posting::Account;
 use ledger_domain::projection::accounts::{account_balances, trial_balance, trial_balance_as_of};
-use ledger_domain::projection::annual::{annual_report, annual_report_as_of};
+use ledger_domain::projection::annual::{annual_report, annual_report_as_of, annual_report_within};
 use ledger_domain::projection::budget::{
     budget_book, budget_book_as_of, budget_summary, budget_summary_as_of, BudgetFilter,
     BudgetSummary,
@@ -536,6 +536,23 @@ proptest! {
             poverty::exits_as_of(&s.ledger, None, period, grouping, horizon),
             poverty::exits(&replayed, None, period.0, period.1, grouping),
             "{}", why
+        );
+    }
+
+    #[test]
+    fn the_annual_report_up_to_a_position_equals_the_report_of_the_replay_of_the_log_to_it(
+        ops in proptest::collection::vec(op(), 1..80),
+        cut in 0..1_000usize,
+        day in 0..400i64,
+        year in 2022..2025i32,
+    ) {
+        let (s, _) = run(&ops);
+        let (horizon, as_of, replayed, why) = cut_log(&s.log, cut, Some(day));
+        let as_of = as_of.unwrap_or(horizon.as_of);
+        prop_assert_eq!(
+            annual_report_within(&s.ledger, year, horizon),
+            annual_report(&replayed, year, as_of),
+            "{} {}", year, why
         );
     }
 }
