@@ -203,8 +203,8 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
         ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),
-        // The budget summary, the book and the trial balance compare log positions too: the
-        // live view answers a past `known_at` or `at_position`.
+        // Those compare log positions too: the live view answers a past `known_at` or
+        // `at_position`.
         ("known_at_mid_log", format!("{summary}?known_at={middle}")),
         ("known_at_head", format!("{summary}?known_at={latest}")),
         (
@@ -216,6 +216,18 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             format!("/api/v1/accounts/trial-balance?known_at={middle}"),
         ),
         (
+            "known_at_sponsorship",
+            format!("/api/v1/sponsorship/totals?known_at={middle}"),
+        ),
+        (
+            "known_at_annual",
+            format!("/api/v1/reports/annual/{year}?as_of={year}-12-31&known_at={middle}"),
+        ),
+        (
+            "known_at_poverty",
+            format!("/api/v1/poverty?known_at={middle}"),
+        ),
+        (
             "at_position_mid_log",
             format!("{summary}?at_position={}", head.position / 2),
         ),
@@ -224,10 +236,10 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             "at_position_head",
             format!("{summary}?at_position={}", head.position),
         ),
-        // Other queries replay a past `known_at` from the nearest snapshot.
+        // The per-row queries replay a past `known_at` from the nearest snapshot.
         (
             "known_at_replayed",
-            format!("/api/v1/housing?known_at={middle}"),
+            format!("/api/v1/housing/works?known_at={middle}"),
         ),
     ];
     for (axis, path) in &historical {
