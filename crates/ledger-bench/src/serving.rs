@@ -196,10 +196,15 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             "as_of_trial_balance",
             format!("/api/v1/accounts/trial-balance?as_of={year}-06-30"),
         ),
-        // The per-row housing works do not yet: a past `as_of` replays the log.
+        // So do the per-row ones, here every sponsorship.
+        (
+            "as_of_rows",
+            format!("/api/v1/sponsorship/sponsorships?as_of={year}-06-30"),
+        ),
+        // Children turning 18 do not yet: a past `as_of` replays the log.
         (
             "as_of_replayed",
-            format!("/api/v1/housing/works?as_of={year}-06-30"),
+            format!("/api/v1/sponsorship/turning-18?as_of={year}-06-30"),
         ),
         // After every business date in the log: the live view answers.
         ("as_of_today", format!("{summary}?as_of={today}")),
@@ -236,10 +241,14 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             "at_position_head",
             format!("{summary}?at_position={}", head.position),
         ),
-        // The per-row queries replay a past `known_at` from the nearest snapshot.
+        (
+            "known_at_rows",
+            format!("/api/v1/sponsorship/sponsorships?known_at={middle}"),
+        ),
+        // Children turning 18 replay a past `known_at` from the nearest snapshot.
         (
             "known_at_replayed",
-            format!("/api/v1/housing/works?known_at={middle}"),
+            format!("/api/v1/sponsorship/turning-18?known_at={middle}"),
         ),
     ];
     for (axis, path) in &historical {

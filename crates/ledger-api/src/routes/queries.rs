@@ -496,27 +496,57 @@ queries! {
             Some(horizon) => accounts::trial_balance_as_of(l, horizon),
             None => accounts::trial_balance(l),
         };
-    housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" Replayed "Housing approvals and completions per commune/ward"
-        |l, _on, _as_of, g, f| housing::housing_by_unit(l, f.programme.as_ref().map(Id::as_str), g);
-    housing_works "/api/v1/housing/works" Details "details" Replayed "Every housing work: planned vs actual completion, overdue"
-        |l, on, _as_of, _g, f| housing::works(l, f.programme.as_ref().map(Id::as_str), on);
+    housing_by_unit "/api/v1/housing/by-unit" Aggregates "aggregates" Bitemporal "Housing approvals and completions per commune/ward"
+        |l, _on, as_of, g, f| {
+            let programme = f.programme.as_ref().map(Id::as_str);
+            match horizon(l, as_of) {
+                Some(horizon) => housing::housing_by_unit_within(l, programme, g, horizon),
+                None => housing::housing_by_unit(l, programme, g),
+            }
+        };
+    housing_works "/api/v1/housing/works" Details "details" Bitemporal "Every housing work: planned vs actual completion, overdue"
+        |l, on, as_of, _g, f| {
+            let programme = f.programme.as_ref().map(Id::as_str);
+            match horizon(l, as_of) {
+                Some(horizon) => housing::works_within(l, programme, on, horizon),
+                None => housing::works(l, programme, on),
+            }
+        };
     sponsorship_totals "/api/v1/sponsorship/totals" Aggregates "aggregates" Bitemporal "Children, sponsors, monthly commitment, obligation, forecast by year"
         |l, on, as_of, _g, _f| match horizon(l, as_of) {
             Some(horizon) => sponsorship::totals_within(l, on, horizon),
             None => sponsorship::totals(l, on),
         };
-    sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" Replayed "Sponsorship totals per programme"
-        |l, on, _as_of, _g, _f| sponsorship::by_programme(l, on);
-    sponsorship_by_unit "/api/v1/sponsorship/by-unit" Aggregates "aggregates" Replayed "Sponsorship obligations per commune/ward"
-        |l, on, _as_of, g, _f| sponsorship::by_unit(l, on, g);
-    sponsorships "/api/v1/sponsorship/sponsorships" Details "details" Replayed "Every sponsorship: schedule, due, paid, arrears, prepaid, future liability"
-        |l, on, _as_of, _g, _f| sponsorship::sponsorships(l, on);
-    sponsorship_arrears "/api/v1/sponsorship/arrears" Details "details" Replayed "Sponsorships in arrears"
-        |l, on, _as_of, _g, _f| sponsorship::in_arrears(l, on);
-    sponsorship_by_child "/api/v1/sponsorship/by-child" Details "details" Replayed "Obligations per child"
-        |l, on, _as_of, _g, _f| sponsorship::by_child(l, on);
-    sponsorship_by_sponsor "/api/v1/sponsorship/by-sponsor" Details "details" Replayed "Obligations per sponsoring organisation"
-        |l, on, _as_of, _g, _f| sponsorship::by_sponsor(l, on);
+    sponsorship_by_programme "/api/v1/sponsorship/by-programme" Aggregates "aggregates" Bitemporal "Sponsorship totals per programme"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::by_programme_within(l, on, horizon),
+            None => sponsorship::by_programme(l, on),
+        };
+    sponsorship_by_unit "/api/v1/sponsorship/by-unit" Aggregates "aggregates" Bitemporal "Sponsorship obligations per commune/ward"
+        |l, on, as_of, g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::by_unit_within(l, on, g, horizon),
+            None => sponsorship::by_unit(l, on, g),
+        };
+    sponsorships "/api/v1/sponsorship/sponsorships" Details "details" Bitemporal "Every sponsorship: schedule, due, paid, arrears, prepaid, future liability"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::sponsorships_within(l, on, horizon),
+            None => sponsorship::sponsorships(l, on),
+        };
+    sponsorship_arrears "/api/v1/sponsorship/arrears" Details "details" Bitemporal "Sponsorships in arrears"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::in_arrears_within(l, on, horizon),
+            None => sponsorship::in_arrears(l, on),
+        };
+    sponsorship_by_child "/api/v1/sponsorship/by-child" Details "details" Bitemporal "Obligations per child"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::by_child_within(l, on, horizon),
+            None => sponsorship::by_child(l, on),
+        };
+    sponsorship_by_sponsor "/api/v1/sponsorship/by-sponsor" Details "details" Bitemporal "Obligations per sponsoring organisation"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::by_sponsor_within(l, on, horizon),
+            None => sponsorship::by_sponsor(l, on),
+        };
     turning_18 "/api/v1/sponsorship/turning-18" Details "details" Replayed "Children turning 18 within `months` months"
         |l, on, _as_of, _g, f| sponsorship::turning_18_within(l, on, f.months);
     poverty_status "/api/v1/poverty" Aggregates "aggregates" Bitemporal "Households by status per standard and commune/ward"

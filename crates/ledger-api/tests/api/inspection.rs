@@ -257,7 +257,7 @@ pub async fn dashboards_as_of_a_past_date_equal_the_replay_to_that_date(app: Tes
         "/api/v1/jobs/by-unit?year=2023",
         "/api/v1/accounts/trial-balance",
     ];
-    for path in paths {
+    for path in paths.into_iter().chain(PER_ROW) {
         for date in dates {
             // These answer a past `as_of` from the live view; with `known_at` the same
             // question is answered by a replay of the log.
@@ -381,6 +381,19 @@ pub async fn a_known_at_or_position_at_the_head_sees_the_whole_log(app: TestApp)
     assert_eq!(moved["data"], after["data"]);
 }
 
+/// The per-row and per-unit sponsorship and housing queries, which the live view answers on
+/// both time axes too.
+const PER_ROW: [&str; 8] = [
+    "/api/v1/sponsorship/by-programme",
+    "/api/v1/housing/works",
+    "/api/v1/housing/by-unit",
+    "/api/v1/sponsorship/sponsorships",
+    "/api/v1/sponsorship/arrears",
+    "/api/v1/sponsorship/by-child",
+    "/api/v1/sponsorship/by-sponsor",
+    "/api/v1/sponsorship/by-unit",
+];
+
 /// The data a query path answers over `ledger` on `on`, computed by the domain directly (for
 /// the queries the live view answers on both time axes); `None` for other paths.
 fn projection_of(
@@ -407,7 +420,23 @@ fn projection_of(
         }
         "/api/v1/accounts/trial-balance" => json!(accounts::trial_balance(ledger)),
         "/api/v1/housing" => json!(housing::housing_progress(ledger, on)),
+        "/api/v1/housing/works" => json!(housing::works(ledger, None, on)),
+        "/api/v1/housing/by-unit" => {
+            json!(housing::housing_by_unit(
+                ledger,
+                None,
+                UnitGrouping::AsRecorded
+            ))
+        }
         "/api/v1/sponsorship/totals" => json!(sponsorship::totals(ledger, on)),
+        "/api/v1/sponsorship/by-programme" => json!(sponsorship::by_programme(ledger, on)),
+        "/api/v1/sponsorship/sponsorships" => json!(sponsorship::sponsorships(ledger, on)),
+        "/api/v1/sponsorship/arrears" => json!(sponsorship::in_arrears(ledger, on)),
+        "/api/v1/sponsorship/by-child" => json!(sponsorship::by_child(ledger, on)),
+        "/api/v1/sponsorship/by-sponsor" => json!(sponsorship::by_sponsor(ledger, on)),
+        "/api/v1/sponsorship/by-unit" => {
+            json!(sponsorship::by_unit(ledger, on, UnitGrouping::AsRecorded))
+        }
         "/api/v1/jobs" => json!(jobs::jobs_progress(ledger, on.year())),
         "/api/v1/jobs?year=2023" => json!(jobs::jobs_progress(ledger, 2023)),
         "/api/v1/jobs/by-unit?year=2023" => {
@@ -475,7 +504,7 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
                 .await
                 .unwrap();
             assert!(known < head);
-            for path in queries {
+            for path in queries.into_iter().chain(PER_ROW) {
                 let asked = as_of.map_or(String::new(), |d| format!("&as_of={d}"));
                 let join = if path.contains('?') { '&' } else { '?' };
                 let answer = app
@@ -520,7 +549,7 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
         }
     }
     // The corrections moved the figures: the two times are told apart.
-    assert_ne!(seen[0], seen[3 * queries.len()]);
+    assert_ne!(seen[0], seen[3 * (queries.len() + PER_ROW.len())]);
     // A past position, with the budget book export too.
     let at = head - 5;
     let (replayed, _) = ledger_api::view::replay_at(&app.store, None, None, Some(at))

@@ -39,6 +39,8 @@ pub struct Support {
     pub approved_position: u64,
     /// When works started.
     pub started_on: Option<NaiveDate>,
+    /// The log position of the start, once started.
+    pub started_position: Option<u64>,
     /// When the works were completed (as last corrected).
     pub completed_on: Option<NaiveDate>,
     /// Every completion and correction in log order: (when it occurred and where in the log,
@@ -187,6 +189,7 @@ impl Ledger {
             approved_on: event.approved_on,
             approved_position: self.last_position,
             started_on: None,
+            started_position: None,
             completed_on: None,
             completions: Vec::new(),
             cancelled_on: None,

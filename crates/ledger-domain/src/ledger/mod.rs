@@ -74,7 +74,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 17;
+pub const SNAPSHOT_FORMAT: u32 = 18;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -169,9 +169,13 @@ impl Ledger {
             E::HouseholdLeftNearPoverty(e) => self.apply_left_near_poverty(e),
             E::HousingFundsDisbursed(e) => self.apply_funds_disbursed(e, event_id),
             E::DisbursementReversed(e) => self.apply_disbursement_reversed(e),
-            E::HousingWorksStarted(e) => self.with_support(&e.support_id, |support| {
-                support.started_on = Some(e.started_on);
-            }),
+            E::HousingWorksStarted(e) => {
+                let position = self.last_position;
+                self.with_support(&e.support_id, |support| {
+                    support.started_on = Some(e.started_on);
+                    support.started_position = Some(position);
+                })
+            }
             E::HouseBuilt(e) => {
                 let stamp = self.stamp(e.completed_on);
                 self.with_support(&e.support_id, |support| {

@@ -168,7 +168,7 @@ pub fn bucket(ledger: &Ledger, unit: Option<UnitId>, grouping: UnitGrouping) -> 
 
 /// [`bucket`] with the units as a replay to the horizon holds them: the mergers it does not
 /// see neither move the figure nor close a unit's period.
-fn bucket_within(
+pub fn bucket_within(
     ledger: &Ledger,
     unit: Option<UnitId>,
     grouping: UnitGrouping,

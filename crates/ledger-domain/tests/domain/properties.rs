@@ -20,9 +20,11 @@ use ledger_domain::projection::housing::{
     housing_progress, housing_progress_as_of, housing_progress_within,
 };
 use ledger_domain::projection::sponsorship::{
-    by_programme, by_sponsor, sponsorships, totals, totals_as_of, totals_within,
+    by_child, by_child_within, by_programme, by_programme_within, by_sponsor, by_sponsor_within,
+    by_unit, by_unit_within, in_arrears, in_arrears_within, sponsorships, sponsorships_within,
+    totals, totals_as_of, totals_within,
 };
-use ledger_domain::projection::{jobs, poverty, UnitGrouping};
+use ledger_domain::projection::{housing, jobs, poverty, UnitGrouping};
 use ledger_domain::schedule::Schedule;
 use ledger_domain::{replay, Ledger, RecordedEvent};
 use proptest::prelude::*;
@@ -498,7 +500,27 @@ proptest! {
         let (horizon, as_of, replayed, why) = cut_log(&s.log, cut, day);
         let on = as_of.unwrap_or(d("2024-06-15"));
         prop_assert_eq!(housing_progress_within(&s.ledger, on, horizon), housing_progress(&replayed, on), "{}", why);
+        prop_assert_eq!(housing::works_within(&s.ledger, None, on, horizon), housing::works(&replayed, None, on), "{}", why);
+        for grouping in [UnitGrouping::AsRecorded, UnitGrouping::CurrentOn(on)] {
+            prop_assert_eq!(
+                housing::housing_by_unit_within(&s.ledger, None, grouping, horizon),
+                housing::housing_by_unit(&replayed, None, grouping),
+                "{}", why
+            );
+        }
         prop_assert_eq!(totals_within(&s.ledger, on, horizon), totals(&replayed, on), "{}", why);
+        prop_assert_eq!(by_programme_within(&s.ledger, on, horizon), by_programme(&replayed, on), "{}", why);
+        prop_assert_eq!(sponsorships_within(&s.ledger, on, horizon), sponsorships(&replayed, on), "{}", why);
+        prop_assert_eq!(in_arrears_within(&s.ledger, on, horizon), in_arrears(&replayed, on), "{}", why);
+        prop_assert_eq!(by_child_within(&s.ledger, on, horizon), by_child(&replayed, on), "{}", why);
+        prop_assert_eq!(by_sponsor_within(&s.ledger, on, horizon), by_sponsor(&replayed, on), "{}", why);
+        for grouping in [UnitGrouping::AsRecorded, UnitGrouping::CurrentOn(on)] {
+            prop_assert_eq!(
+                by_unit_within(&s.ledger, on, grouping, horizon),
+                by_unit(&replayed, on, grouping),
+                "{}", why
+            );
+        }
         for year in [2023, 2024] {
             prop_assert_eq!(jobs::jobs_progress_as_of(&s.ledger, year, horizon), jobs::jobs_progress(&replayed, year), "{}", why);
             let grouping = UnitGrouping::AsRecorded;

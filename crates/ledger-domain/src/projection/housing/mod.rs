@@ -9,7 +9,10 @@
 
 mod works;
 
-pub use works::{housing_by_unit, works, HousingUnitFigures, HousingUnitRow, WorkRow, WorkStatus};
+pub use works::{
+    housing_by_unit, housing_by_unit_within, works, works_within, HousingUnitFigures,
+    HousingUnitRow, WorkRow, WorkStatus,
+};
 
 use std::collections::HashSet;
 
@@ -93,10 +96,11 @@ fn supports_of<'a>(
         .filter_map(|&index| ledger.supports().at(index))
 }
 
-/// What the progress reads of a support: as the ledger holds it, or as the events that
-/// occurred by a date gave it.
+/// What the progress and the works read of a support: as the ledger holds it, or as a
+/// replay to a horizon would.
 struct SupportState {
     live: bool,
+    started_on: Option<NaiveDate>,
     completed_on: Option<NaiveDate>,
     disbursed: Dong,
 }
@@ -107,6 +111,7 @@ impl SupportState {
         let Some(as_of) = as_of else {
             return Some(SupportState {
                 live: support.is_live(),
+                started_on: support.started_on,
                 completed_on: support.completed_on,
                 disbursed: support.disbursed(),
             });
@@ -115,6 +120,9 @@ impl SupportState {
             .support_occurred_by(support, as_of)
             .then(|| SupportState {
                 live: !support.cancelled_within(as_of),
+                started_on: support.started_on.filter(|_| {
+                    as_of.sees_correction(support.started_on, support.started_position)
+                }),
                 completed_on: support.completed_on_as_of(as_of),
                 disbursed: support.disbursed_as_of(as_of),
             })

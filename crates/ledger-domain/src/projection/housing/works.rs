@@ -3,12 +3,12 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::ByKind;
+use super::{ByKind, SupportState};
 use crate::event::WorkKind;
 use crate::id::Id;
-use crate::ledger::Ledger;
+use crate::ledger::{Horizon, Ledger};
 use crate::money::Dong;
-use crate::projection::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use crate::projection::units::{bucket_within, regroup_within, Combine, UnitBucket, UnitGrouping};
 
 /// Where a work stands on the query date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,6 +57,26 @@ pub struct WorkRow {
 
 /// Every work (optionally of one programme) with its status on `on`.
 pub fn works(ledger: &Ledger, programme_id: Option<&str>, on: NaiveDate) -> Vec<WorkRow> {
+    works_of(ledger, programme_id, on, None)
+}
+
+/// [`works`] on `on` of the ledger replayed to a horizon (a past `as_of`, a past position or
+/// both), from the live ledger.
+pub fn works_within(
+    ledger: &Ledger,
+    programme_id: Option<&str>,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> Vec<WorkRow> {
+    works_of(ledger, programme_id, on, Some(horizon))
+}
+
+fn works_of(
+    ledger: &Ledger,
+    programme_id: Option<&str>,
+    on: NaiveDate,
+    horizon: Option<Horizon>,
+) -> Vec<WorkRow> {
     ledger
         .supports()
         .iter()
@@ -66,29 +86,27 @@ pub fn works(ledger: &Ledger, programme_id: Option<&str>, on: NaiveDate) -> Vec<
                 return None;
             }
             let household = ledger.households().at(support.household)?;
-            let status = match (support.cancelled_on, support.completed_on) {
-                (Some(_), _) => WorkStatus::Cancelled,
-                (None, Some(_)) => WorkStatus::Completed,
-                (None, None) if support.planned_completion_on < on => WorkStatus::Overdue,
-                (None, None) => WorkStatus::Open,
+            let state = SupportState::of(ledger, support, horizon)?;
+            let status = match (state.live, state.completed_on) {
+                (false, _) => WorkStatus::Cancelled,
+                (true, Some(_)) => WorkStatus::Completed,
+                (true, None) if support.planned_completion_on < on => WorkStatus::Overdue,
+                (true, None) => WorkStatus::Open,
             };
+            let whole = horizon.unwrap_or(Horizon::WHOLE);
             Some(WorkRow {
                 support_id: support.id.clone(),
                 programme_id: programme.id.clone(),
                 household_id: household.id.clone(),
-                unit: crate::projection::units::bucket(
-                    ledger,
-                    support.unit,
-                    UnitGrouping::AsRecorded,
-                ),
+                unit: bucket_within(ledger, support.unit, UnitGrouping::AsRecorded, whole),
                 kind: support.kind,
                 amount: support.amount,
-                disbursed: support.disbursed(),
+                disbursed: state.disbursed,
                 approved_on: support.approved_on,
                 planned_completion_on: support.planned_completion_on,
-                started_on: support.started_on,
-                completed_on: support.completed_on,
-                days_ahead: support
+                started_on: state.started_on,
+                completed_on: state.completed_on,
+                days_ahead: state
                     .completed_on
                     .map(|done| (support.planned_completion_on - done).num_days()),
                 status,
@@ -137,21 +155,42 @@ pub fn housing_by_unit(
     programme_id: Option<&str>,
     grouping: UnitGrouping,
 ) -> Vec<HousingUnitRow> {
+    housing_by_unit_of(ledger, programme_id, grouping, None)
+}
+
+/// [`housing_by_unit`] of the ledger replayed to a horizon, from the live ledger.
+pub fn housing_by_unit_within(
+    ledger: &Ledger,
+    programme_id: Option<&str>,
+    grouping: UnitGrouping,
+    horizon: Horizon,
+) -> Vec<HousingUnitRow> {
+    housing_by_unit_of(ledger, programme_id, grouping, Some(horizon))
+}
+
+fn housing_by_unit_of(
+    ledger: &Ledger,
+    programme_id: Option<&str>,
+    grouping: UnitGrouping,
+    horizon: Option<Horizon>,
+) -> Vec<HousingUnitRow> {
     let rows = ledger.supports().iter().filter_map(|(_, support)| {
         let programme = ledger.programmes().at(support.programme)?;
-        if !support.is_live() || programme_id.is_some_and(|id| id != programme.id.as_str()) {
+        if programme_id.is_some_and(|id| id != programme.id.as_str()) {
             return None;
         }
+        let state = SupportState::of(ledger, support, horizon).filter(|state| state.live)?;
         let mut figures = HousingUnitFigures::default();
         figures.approved.add(support.kind);
         figures.approved_amount = support.amount;
-        if support.completed_on.is_some() {
+        if state.completed_on.is_some() {
             figures.completed.add(support.kind);
             figures.completed_amount = support.amount;
         }
         Some((support.unit, figures))
     });
-    regroup(ledger, rows, grouping)
+    let horizon = horizon.unwrap_or(Horizon::WHOLE);
+    regroup_within(ledger, rows, grouping, horizon)
         .into_iter()
         .map(|(unit, figures)| HousingUnitRow { unit, figures })
         .collect()

@@ -13,22 +13,26 @@
 //! After a transfer each sponsor owes its own months; payments belong to the sponsor
 //! whose months they cover.
 
+mod held;
 mod parties;
 mod totals;
 
+use held::Held;
+
 pub use parties::{
-    by_child, by_sponsor, by_unit, ChildObligation, SponsorObligation, UnitObligation,
+    by_child, by_child_within, by_sponsor, by_sponsor_within, by_unit, by_unit_within,
+    ChildObligation, SponsorObligation, UnitObligation,
 };
 pub use totals::{
-    by_programme, totals, totals_as_of, totals_within, turning_18_within, MonthlyAmountCount,
-    SponsorshipTotals, TurningEighteen, YearForecast,
+    by_programme, by_programme_within, totals, totals_as_of, totals_within, turning_18_within,
+    MonthlyAmountCount, SponsorshipTotals, TurningEighteen, YearForecast,
 };
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::id::Id;
-use crate::ledger::{Ledger, Sponsorship};
+use crate::ledger::{Horizon, Ledger};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{DueThrough, Schedule};
@@ -176,48 +180,6 @@ impl Seen {
     }
 }
 
-/// Paid (not reversed) for the months in `part`, or all months if `None`.
-pub fn paid_in(sponsorship: &Sponsorship, part: Option<&Schedule>) -> Dong {
-    let Some(part) = part else {
-        return sponsorship.paid.live;
-    };
-    sponsorship
-        .live_payments()
-        .filter(|payment| part.contains(payment.covers.first))
-        .fold(Dong::ZERO, |sum, payment| {
-            sum.saturating_add(payment.amount)
-        })
-}
-
-/// A sponsorship's whole obligation as of `on`.
-pub fn obligation_of(sponsorship: &Sponsorship, on: NaiveDate) -> Obligation {
-    let paid = paid_in(sponsorship, None);
-    Obligation::of(
-        sponsorship.monthly_amount,
-        Some(sponsorship.schedule),
-        paid,
-        on,
-    )
-}
-
-/// Each sponsor's share of a sponsorship as of `on`: (sponsor index, months, obligation).
-pub fn sponsor_shares(
-    sponsorship: &Sponsorship,
-    on: NaiveDate,
-) -> Vec<(u32, Schedule, Obligation)> {
-    sponsorship
-        .parts()
-        .map(|(sponsor, part)| {
-            let paid = paid_in(sponsorship, Some(&part));
-            (
-                sponsor,
-                part,
-                Obligation::of(sponsorship.monthly_amount, Some(part), paid, on),
-            )
-        })
-        .collect()
-}
-
 /// One sponsor's months of a sponsorship.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SponsorPart {
@@ -257,16 +219,13 @@ pub struct SponsorshipSummary {
     pub obligation: Obligation,
 }
 
-/// The summary of one sponsorship (by index) as of `on`.
-pub fn summary_of(
-    ledger: &Ledger,
-    sponsorship: &Sponsorship,
-    on: NaiveDate,
-) -> Option<SponsorshipSummary> {
+/// The summary of one sponsorship as of `on`, as held (see [`Held`]).
+fn summary_of(ledger: &Ledger, held: &Held, on: NaiveDate) -> Option<SponsorshipSummary> {
+    let sponsorship = held.record;
     let programme = ledger.programmes().at(sponsorship.programme)?;
     let child = ledger.children().at(sponsorship.child)?;
-    let current = sponsorship.segments.last()?;
-    let sponsors = sponsorship
+    let current = ledger.sponsors().at(held.current_sponsor()?)?;
+    let sponsors = held
         .parts()
         .filter_map(|(sponsor, part)| {
             Some(SponsorPart {
@@ -280,37 +239,61 @@ pub fn summary_of(
         sponsorship_id: sponsorship.id.clone(),
         programme_id: programme.id.clone(),
         child_id: child.id.clone(),
-        sponsor_id: current.sponsor_id.clone(),
+        sponsor_id: current.id.clone(),
         sponsors,
         monthly_amount: sponsorship.monthly_amount,
-        first_month: sponsorship.schedule.first,
-        last_month: sponsorship.schedule.last,
+        first_month: held.schedule.first,
+        last_month: held.schedule.last,
         until_18: sponsorship.fixed_months.is_none(),
-        ended: sponsorship.ended_on.is_some(),
-        obligation: obligation_of(sponsorship, on),
+        ended: held.ended,
+        obligation: held.obligation(on),
     })
 }
 
 /// Every sponsorship as of `on`, in pledge order.
 pub fn sponsorships(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipSummary> {
+    rows(ledger, on, None)
+}
+
+/// [`sponsorships`] on `on` of the ledger replayed to a horizon (a past `as_of`, a past
+/// position or both), from the live ledger.
+pub fn sponsorships_within(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> Vec<SponsorshipSummary> {
+    rows(ledger, on, Some(horizon))
+}
+
+fn rows(ledger: &Ledger, on: NaiveDate, horizon: Option<Horizon>) -> Vec<SponsorshipSummary> {
     ledger
         .sponsorships()
         .iter()
-        .filter_map(|(_, sponsorship)| summary_of(ledger, sponsorship, on))
+        .filter_map(|(_, sponsorship)| Held::of(ledger, sponsorship, horizon))
+        .filter_map(|held| summary_of(ledger, &held, on))
         .collect()
 }
 
 /// Sponsorships in arrears on `on`.
 pub fn in_arrears(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorshipSummary> {
-    let mut rows = sponsorships(ledger, on);
-    rows.retain(|row| !row.obligation.arrears.is_zero());
-    rows
+    in_arrears_of(ledger, on, None)
 }
 
-/// The monthly amount of a sponsorship if `month` is scheduled.
-pub fn monthly_in(sponsorship: &Sponsorship, month: Option<YearMonth>) -> Dong {
-    match month {
-        Some(month) if sponsorship.schedule.contains(month) => sponsorship.monthly_amount,
-        _ => Dong::ZERO,
-    }
+/// [`in_arrears`] on `on` of the ledger replayed to a horizon, from the live ledger.
+pub fn in_arrears_within(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> Vec<SponsorshipSummary> {
+    in_arrears_of(ledger, on, Some(horizon))
+}
+
+fn in_arrears_of(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Option<Horizon>,
+) -> Vec<SponsorshipSummary> {
+    let mut rows = rows(ledger, on, horizon);
+    rows.retain(|row| !row.obligation.arrears.is_zero());
+    rows
 }

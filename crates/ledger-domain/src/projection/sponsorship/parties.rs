@@ -5,12 +5,25 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::{monthly_in, obligation_of, sponsor_shares, Obligation};
+use super::{Held, Obligation};
 use crate::id::Id;
-use crate::ledger::Ledger;
+use crate::ledger::{Child, Horizon, Ledger};
 use crate::money::Dong;
 use crate::month::YearMonth;
-use crate::projection::units::{regroup, Combine, UnitBucket, UnitGrouping};
+use crate::projection::units::{regroup_within, Combine, UnitBucket, UnitGrouping};
+
+/// The child's sponsorships as a replay to the horizon (or the ledger as folded) holds them.
+fn held_of<'a>(
+    ledger: &'a Ledger,
+    child: &'a Child,
+    horizon: Option<Horizon>,
+) -> impl Iterator<Item = Held<'a>> + 'a {
+    child
+        .sponsorships
+        .iter()
+        .filter_map(|&index| ledger.sponsorships().at(index))
+        .filter_map(move |sponsorship| Held::of(ledger, sponsorship, horizon))
+}
 
 /// A child's sponsorships as of a date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -30,12 +43,20 @@ pub struct ChildObligation {
 
 /// Every sponsored child as of `on`.
 pub fn by_child(ledger: &Ledger, on: NaiveDate) -> Vec<ChildObligation> {
+    by_child_of(ledger, on, None)
+}
+
+/// [`by_child`] on `on` of the ledger replayed to a horizon, from the live ledger.
+pub fn by_child_within(ledger: &Ledger, on: NaiveDate, horizon: Horizon) -> Vec<ChildObligation> {
+    by_child_of(ledger, on, Some(horizon))
+}
+
+fn by_child_of(ledger: &Ledger, on: NaiveDate, horizon: Option<Horizon>) -> Vec<ChildObligation> {
     let month = YearMonth::of(on);
     ledger
         .children()
         .iter()
-        .filter(|(_, child)| !child.sponsorships.is_empty())
-        .map(|(_, child)| {
+        .filter_map(|(_, child)| {
             let mut row = ChildObligation {
                 child_id: child.id.clone(),
                 sponsorships: 0,
@@ -44,20 +65,16 @@ pub fn by_child(ledger: &Ledger, on: NaiveDate) -> Vec<ChildObligation> {
                 obligation: Obligation::default(),
             };
             let mut sponsors = BTreeSet::new();
-            for sponsorship in child
-                .sponsorships
-                .iter()
-                .filter_map(|&i| ledger.sponsorships().at(i))
-            {
+            for held in held_of(ledger, child, horizon) {
                 row.sponsorships += 1;
-                sponsors.extend(sponsorship.parts().map(|(sponsor, _)| sponsor));
+                sponsors.extend(held.parts().map(|(sponsor, _)| sponsor));
                 row.monthly_commitment = row
                     .monthly_commitment
-                    .saturating_add(monthly_in(sponsorship, month));
-                row.obligation.add(&obligation_of(sponsorship, on));
+                    .saturating_add(held.monthly_in(month));
+                row.obligation.add(&held.obligation(on));
             }
             row.sponsors = sponsors.len() as u64;
-            row
+            (row.sponsorships > 0).then_some(row)
         })
         .collect()
 }
@@ -80,10 +97,30 @@ pub struct SponsorObligation {
 
 /// Every sponsor with at least one owed month, as of `on`, in registration order.
 pub fn by_sponsor(ledger: &Ledger, on: NaiveDate) -> Vec<SponsorObligation> {
+    by_sponsor_of(ledger, on, None)
+}
+
+/// [`by_sponsor`] on `on` of the ledger replayed to a horizon, from the live ledger.
+pub fn by_sponsor_within(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> Vec<SponsorObligation> {
+    by_sponsor_of(ledger, on, Some(horizon))
+}
+
+fn by_sponsor_of(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Option<Horizon>,
+) -> Vec<SponsorObligation> {
     type Slot = Option<(SponsorObligation, BTreeSet<u32>, Option<u32>)>;
     let mut rows: Vec<Slot> = vec![None; ledger.sponsors().len()];
     for (index, sponsorship) in ledger.sponsorships().iter() {
-        for (sponsor, _, obligation) in sponsor_shares(sponsorship, on) {
+        let Some(held) = Held::of(ledger, sponsorship, horizon) else {
+            continue;
+        };
+        for (sponsor, _, obligation) in held.shares(on) {
             let Some(found) = ledger.sponsors().at(sponsor) else {
                 continue;
             };
@@ -147,23 +184,39 @@ pub struct UnitObligation {
 
 /// Sponsored children and their obligations as of `on`, grouped by unit.
 pub fn by_unit(ledger: &Ledger, on: NaiveDate, grouping: UnitGrouping) -> Vec<UnitObligation> {
-    let figures = ledger
-        .children()
-        .iter()
-        .filter(|(_, child)| !child.sponsorships.is_empty())
-        .map(|(_, child)| {
-            let mut figures = UnitFigures {
-                children: 1,
-                obligation: Obligation::default(),
-            };
-            for &index in &child.sponsorships {
-                if let Some(sponsorship) = ledger.sponsorships().at(index) {
-                    figures.obligation.add(&obligation_of(sponsorship, on));
-                }
-            }
-            (child.unit, figures)
-        });
-    regroup(ledger, figures, grouping)
+    by_unit_of(ledger, on, grouping, None)
+}
+
+/// [`by_unit`] on `on` of the ledger replayed to a horizon, from the live ledger.
+pub fn by_unit_within(
+    ledger: &Ledger,
+    on: NaiveDate,
+    grouping: UnitGrouping,
+    horizon: Horizon,
+) -> Vec<UnitObligation> {
+    by_unit_of(ledger, on, grouping, Some(horizon))
+}
+
+fn by_unit_of(
+    ledger: &Ledger,
+    on: NaiveDate,
+    grouping: UnitGrouping,
+    horizon: Option<Horizon>,
+) -> Vec<UnitObligation> {
+    let figures = ledger.children().iter().filter_map(|(_, child)| {
+        let mut figures = UnitFigures {
+            children: 1,
+            obligation: Obligation::default(),
+        };
+        let mut sponsored = false;
+        for held in held_of(ledger, child, horizon) {
+            sponsored = true;
+            figures.obligation.add(&held.obligation(on));
+        }
+        sponsored.then_some((child.unit, figures))
+    });
+    let horizon = horizon.unwrap_or(Horizon::WHOLE);
+    regroup_within(ledger, figures, grouping, horizon)
         .into_iter()
         .map(|(unit, figures)| UnitObligation { unit, figures })
         .collect()

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Obligation, ObligationSum, Seen};
 use crate::id::Id;
-use crate::ledger::{split_by_segments, whole_dong, Horizon, Ledger, PledgeSponsors};
+use crate::ledger::{split_by_segments, whole_dong, Horizon, Ledger, PledgeSponsors, Sponsorship};
 use crate::money::Dong;
 use crate::month::YearMonth;
 use crate::schedule::{turns_18_on, DueThrough, Schedule};
@@ -188,12 +188,47 @@ pub fn totals_as_of(ledger: &Ledger, as_of: NaiveDate) -> SponsorshipTotals {
 /// [`totals`] on `on` of the ledger replayed to a horizon (a past `as_of`, a past position or
 /// both), worked out from the live ledger as [`totals_as_of`] describes.
 pub fn totals_within(ledger: &Ledger, on: NaiveDate, horizon: Horizon) -> SponsorshipTotals {
+    totals_within_of(ledger, None, on, horizon)
+}
+
+/// [`by_programme`] on `on` of the ledger replayed to a horizon, worked out from the live
+/// ledger as [`totals_as_of`] describes.
+pub fn by_programme_within(
+    ledger: &Ledger,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> Vec<SponsorshipTotals> {
+    let mut pledged = vec![false; ledger.programmes().len()];
+    let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
+    for sponsorship in sponsorships.filter(|s| ledger.sponsorship_within(s, horizon)) {
+        if let Some(slot) = pledged.get_mut(sponsorship.programme as usize) {
+            *slot = true;
+        }
+    }
+    ledger
+        .programmes()
+        .iter()
+        .filter(|(index, _)| pledged.get(*index as usize).is_some_and(|p| *p))
+        .map(|(index, programme)| {
+            totals_within_of(ledger, Some((index, &programme.id)), on, horizon)
+        })
+        .collect()
+}
+
+/// [`totals_within`] over the sponsorships of one programme, or of all.
+fn totals_within_of(
+    ledger: &Ledger,
+    programme: Option<(u32, &Id)>,
+    on: NaiveDate,
+    horizon: Horizon,
+) -> SponsorshipTotals {
     let mut tally = Tally::new(ledger, on);
     let mut amounts: BTreeMap<i64, u64> = BTreeMap::new();
     let mut unpaid: BTreeMap<i32, (u64, i128)> = BTreeMap::new();
     let known = |sponsor: u32| ledger.sponsor_registered_by(sponsor, horizon.as_of);
     let sponsorships = ledger.sponsorships().iter().map(|(_, s)| s);
-    for sponsorship in sponsorships.filter(|s| ledger.sponsorship_within(s, horizon)) {
+    let wanted = |s: &Sponsorship| programme.is_none_or(|(index, _)| s.programme == index);
+    for sponsorship in sponsorships.filter(|s| wanted(s) && ledger.sponsorship_within(s, horizon)) {
         let schedule = sponsorship.schedule_as_of(horizon);
         match sponsorship.segments_as_of(horizon, known).as_slice() {
             [(_, only)] => tally.sponsors.mark(*only),
@@ -227,7 +262,7 @@ pub fn totals_within(ledger: &Ledger, on: NaiveDate, horizon: Horizon) -> Sponso
         tally.add(sponsorship.child, until_18, monthly, paid, schedule);
     }
     tally.finish(
-        None,
+        programme.map(|(_, id)| id.clone()),
         amounts.into_iter(),
         unpaid
             .into_iter()

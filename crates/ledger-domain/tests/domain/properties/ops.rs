@@ -2,7 +2,8 @@
 //! into a command against the current state and recorded if accepted.
 
 use chrono::{Duration, NaiveDate};
-use ledger_domain::{Command, Ledger, RecordedEvent, YearMonth};
+use ledger_domain::ledger::Support;
+use ledger_domain::{Command, Id, Ledger, RecordedEvent, YearMonth};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -34,6 +35,9 @@ pub enum Op {
         pick: usize,
     },
     Cancel {
+        support: usize,
+    },
+    Start {
         support: usize,
     },
     Complete {
@@ -89,6 +93,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), any::<usize>(), 1..40u16).prop_map(|(support, part, millions)| Op::Disburse { support, part, millions }),
         1 => any::<usize>().prop_map(|pick| Op::ReverseDisbursement { pick }),
         1 => any::<usize>().prop_map(|support| Op::Cancel { support }),
+        1 => any::<usize>().prop_map(|support| Op::Start { support }),
         1 => any::<usize>().prop_map(|support| Op::Complete { support }),
         1 => (any::<usize>(), 0..30u8).prop_map(|(support, days_back)| Op::CorrectCompletion { support, days_back }),
         2 => (0..4u8, 0..3u8, 0..60u8, proptest::option::of(1..80u8), 1..4u8)
@@ -101,6 +106,18 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(|pick| Op::Exit { pick }),
         1 => (1..500u16).prop_map(|count| Op::Jobs { count }),
     ]
+}
+
+/// The `pick`-th (modulo their number) of the supports `wanted` accepts, if there is one.
+fn pick_support(s: &Scenario, pick: usize, wanted: impl Fn(&Support) -> bool) -> Option<&Support> {
+    let found: Vec<_> = s
+        .ledger
+        .supports()
+        .iter()
+        .map(|(_, found)| found)
+        .filter(|found| wanted(found))
+        .collect();
+    found.get(pick % found.len().max(1)).copied()
 }
 
 /// The world of the rule tests, with more households, children and a third sponsor.
@@ -121,6 +138,14 @@ fn base() -> Scenario {
         s.record(register_child(child, birth, "2023-01-02"));
     }
     s.record(register_sponsor("org-3", "2023-01-02"));
+    // A second sponsorship programme, so per-programme answers have more than one to tell
+    // apart.
+    s.record(open_programme(
+        "children-2023b",
+        "sponsorship",
+        "2023-12-31",
+        "2023-01-01",
+    ));
     s
 }
 
@@ -213,30 +238,24 @@ fn command(s: &Scenario, op: &Op, date: NaiveDate) -> Option<Command> {
         ),
         Op::Cancel { support } => {
             // Only a live support with nothing disbursed and not completed can be cancelled.
-            let cancellable: Vec<_> = s
-                .ledger
-                .supports()
-                .iter()
-                .map(|(_, found)| found)
-                .filter(|found| {
-                    found.is_live() && found.completed_on.is_none() && found.disbursed().is_zero()
-                })
-                .collect();
-            let found = cancellable.get(support % cancellable.len().max(1))?;
+            let found = pick_support(s, *support, |found| {
+                found.is_live() && found.completed_on.is_none() && found.disbursed().is_zero()
+            })?;
             cmd(
                 json!({"command": "CancelSupport", "support_id": found.id.as_str(),
                 "reason": "random", "cancelled_on": on}),
             )
         }
+        Op::Start { support } => {
+            let found = pick_support(s, *support, |found| {
+                found.is_live() && found.started_on.is_none()
+            })?;
+            start(found.id.as_str(), &on)
+        }
         Op::Complete { support } => {
-            let open: Vec<_> = s
-                .ledger
-                .supports()
-                .iter()
-                .map(|(_, found)| found)
-                .filter(|found| found.is_live() && found.completed_on.is_none())
-                .collect();
-            let found = open.get(support % open.len().max(1))?;
+            let found = pick_support(s, *support, |found| {
+                found.is_live() && found.completed_on.is_none()
+            })?;
             let record = match found.kind {
                 ledger_domain::event::WorkKind::NewBuild => "RecordHouseBuilt",
                 ledger_domain::event::WorkKind::Repair => "RecordHouseRepaired",
@@ -244,14 +263,9 @@ fn command(s: &Scenario, op: &Op, date: NaiveDate) -> Option<Command> {
             complete(record, found.id.as_str(), &on)
         }
         Op::CorrectCompletion { support, days_back } => {
-            let done: Vec<_> = s
-                .ledger
-                .supports()
-                .iter()
-                .map(|(_, found)| found)
-                .filter(|found| found.is_live() && found.completed_on.is_some())
-                .collect();
-            let found = done.get(support % done.len().max(1))?;
+            let found = pick_support(s, *support, |found| {
+                found.is_live() && found.completed_on.is_some()
+            })?;
             // A date before the correction, possibly before the completion recorded first.
             let completed_on = date - Duration::days(i64::from(*days_back));
             cmd(
@@ -279,6 +293,9 @@ fn command(s: &Scenario, op: &Op, date: NaiveDate) -> Option<Command> {
             );
             if let Command::SponsorChild(c) = &mut command {
                 c.monthly_amount = vnd(500_000 * i64::from(*monthly));
+                if child % 2 == 1 {
+                    c.programme_id = Id::parse("children-2023b").ok()?;
+                }
             }
             command
         }
