@@ -18,7 +18,7 @@ pub async fn run(database_url: &str, args: &FinanceArgs) -> anyhow::Result<ExitC
     store.close().await;
     let (ledger, position) = replayed?;
     let bytes = match args.format {
-        FinanceFormat::Xlsx => to_xlsx(&finance_sheets(&ledger, on))?,
+        FinanceFormat::Xlsx => to_xlsx(&finance_sheets(&ledger, on, None))?,
         FinanceFormat::Csv => to_csv(&budget_book(&ledger, None)).into_bytes(),
     };
     std::fs::write(&args.output, bytes)

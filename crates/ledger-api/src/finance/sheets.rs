@@ -38,14 +38,15 @@ fn unit(bucket: &UnitBucket) -> (Cell, Cell) {
     }
 }
 
-/// Every sheet of the workbook.
-pub fn finance_sheets(ledger: &Ledger, on: NaiveDate) -> Vec<Sheet> {
+/// Every sheet of the workbook on `on`; with a `past` horizon, as the facts it sees give them
+/// (each sheet's query compares dates and log positions itself).
+pub fn finance_sheets(ledger: &Ledger, on: NaiveDate, past: Option<Horizon>) -> Vec<Sheet> {
     vec![
-        budget_book(ledger, None),
-        disbursements(ledger),
-        sponsorships(ledger, on),
-        housing_works(ledger, on),
-        trial_balance(ledger),
+        budget_book(ledger, past),
+        disbursements(ledger, past),
+        sponsorships(ledger, on, past),
+        housing_works(ledger, on, past),
+        trial_balance(ledger, past),
     ]
 }
 
@@ -103,15 +104,18 @@ pub fn budget_book(ledger: &Ledger, past: Option<Horizon>) -> Sheet {
     }
 }
 
-fn disbursements(ledger: &Ledger) -> Sheet {
+fn disbursements(ledger: &Ledger, past: Option<Horizon>) -> Sheet {
     let mut rows = Vec::new();
-    for (_, support) in ledger.supports().iter() {
+    let horizon = past.unwrap_or(Horizon::WHOLE);
+    let supports = ledger.supports().iter().map(|(_, support)| support);
+    for support in supports.filter(|s| past.is_none() || ledger.support_occurred_by(s, horizon)) {
         let programme = ledger
             .programmes()
             .at(support.programme)
             .map(|p| p.id.to_string())
             .unwrap_or_default();
-        for d in &support.disbursements {
+        let seen = support.disbursements.iter();
+        for d in seen.filter(|d| horizon.sees(d.disbursed_on, d.position)) {
             let source = support
                 .parts
                 .get(d.part as usize)
@@ -123,11 +127,13 @@ fn disbursements(ledger: &Ledger) -> Sheet {
                 text(source),
                 text(d.disbursed_on),
                 money(d.amount),
-                text(if d.reversed_on.is_some() {
-                    "reversed"
-                } else {
-                    ""
-                }),
+                text(
+                    if horizon.sees_correction(d.reversed_on, d.reversed_position) {
+                        "reversed"
+                    } else {
+                        ""
+                    },
+                ),
                 text(d.event_id),
             ]);
         }
@@ -147,8 +153,12 @@ fn disbursements(ledger: &Ledger) -> Sheet {
     }
 }
 
-fn sponsorships(ledger: &Ledger, on: NaiveDate) -> Sheet {
-    let rows = sponsorship::sponsorships(ledger, on)
+fn sponsorships(ledger: &Ledger, on: NaiveDate, past: Option<Horizon>) -> Sheet {
+    let summaries = match past {
+        Some(horizon) => sponsorship::sponsorships_within(ledger, on, horizon),
+        None => sponsorship::sponsorships(ledger, on),
+    };
+    let rows = summaries
         .iter()
         .map(|s| {
             let o = &s.obligation;
@@ -196,8 +206,12 @@ fn sponsorships(ledger: &Ledger, on: NaiveDate) -> Sheet {
     }
 }
 
-fn housing_works(ledger: &Ledger, on: NaiveDate) -> Sheet {
-    let rows = housing::works(ledger, None, on)
+fn housing_works(ledger: &Ledger, on: NaiveDate, past: Option<Horizon>) -> Sheet {
+    let works = match past {
+        Some(horizon) => housing::works_within(ledger, None, on, horizon),
+        None => housing::works(ledger, None, on),
+    };
+    let rows = works
         .iter()
         .map(|w| {
             let (code, unit_name) = unit(&w.unit);
@@ -241,8 +255,11 @@ fn housing_works(ledger: &Ledger, on: NaiveDate) -> Sheet {
     }
 }
 
-fn trial_balance(ledger: &Ledger) -> Sheet {
-    let trial = accounts::trial_balance(ledger);
+fn trial_balance(ledger: &Ledger, past: Option<Horizon>) -> Sheet {
+    let trial = match past {
+        Some(horizon) => accounts::trial_balance_as_of(ledger, horizon),
+        None => accounts::trial_balance(ledger),
+    };
     let mut rows: Vec<Vec<Cell>> = trial
         .rows
         .iter()

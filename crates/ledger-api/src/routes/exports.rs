@@ -39,8 +39,9 @@ pub async fn finance_xlsx(
     auth: Authorized<scope::Export>,
     ApiQuery(time): ApiQuery<TimeParams>,
 ) -> Result<Response, ApiError> {
-    let time = (time, ValidTime::Replayed);
-    let sheets = |l: &_, on, _| finance_sheets(l, on);
+    let as_of = time.as_of;
+    let sheets = |l: &_, on, upto| finance_sheets(l, on, horizon(l, Asked { as_of, upto }));
+    let time = (time, ValidTime::Bitemporal);
     let (sheets, _, _) = at_time(&state, &auth.caller, time, sheets).await?;
     let bytes = to_xlsx(&sheets).map_err(|e| match e {
         ExportError::TooLargeForSpreadsheet { .. } => ApiError::unprocessable(e.to_string()),

@@ -547,8 +547,11 @@ queries! {
             Some(horizon) => sponsorship::by_sponsor_within(l, on, horizon),
             None => sponsorship::by_sponsor(l, on),
         };
-    turning_18 "/api/v1/sponsorship/turning-18" Details "details" Replayed "Children turning 18 within `months` months"
-        |l, on, _as_of, _g, f| sponsorship::turning_18_within(l, on, f.months);
+    turning_18 "/api/v1/sponsorship/turning-18" Details "details" Bitemporal "Children turning 18 within `months` months"
+        |l, on, as_of, _g, f| match horizon(l, as_of) {
+            Some(horizon) => sponsorship::turning_18_as_known(l, on, f.months, horizon),
+            None => sponsorship::turning_18_within(l, on, f.months),
+        };
     poverty_status "/api/v1/poverty" Aggregates "aggregates" Bitemporal "Households by status per standard and commune/ward"
         |l, _on, as_of, g, f| {
             let standard = f.standard.as_ref().map(Id::as_str);
@@ -588,10 +591,16 @@ queries! {
                 None => jobs::jobs_by_unit(l, year, g),
             }
         };
-    units_valid "/api/v1/units" Aggregates "aggregates" Replayed "Communes and wards valid on `as_of`"
-        |l, on, _as_of, _g, _f| units::units_valid_on(l, on);
-    unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" Replayed "Every recorded unit and the unit that holds it on `as_of`"
-        |l, on, _as_of, _g, _f| units::mapping_table(l, on);
+    units_valid "/api/v1/units" Aggregates "aggregates" Bitemporal "Communes and wards valid on `as_of`"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => units::units_valid_within(l, on, horizon),
+            None => units::units_valid_on(l, on),
+        };
+    unit_mapping "/api/v1/units/mapping" Aggregates "aggregates" Bitemporal "Every recorded unit and the unit that holds it on `as_of`"
+        |l, on, as_of, _g, _f| match horizon(l, as_of) {
+            Some(horizon) => units::mapping_within(l, on, horizon),
+            None => units::mapping_table(l, on),
+        };
 }
 
 /// The year's report: housing (households, new builds, repairs, support, deadline, days

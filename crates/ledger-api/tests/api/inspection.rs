@@ -383,7 +383,7 @@ pub async fn a_known_at_or_position_at_the_head_sees_the_whole_log(app: TestApp)
 
 /// The per-row and per-unit sponsorship and housing queries, which the live view answers on
 /// both time axes too.
-const PER_ROW: [&str; 8] = [
+const PER_ROW: [&str; 11] = [
     "/api/v1/sponsorship/by-programme",
     "/api/v1/housing/works",
     "/api/v1/housing/by-unit",
@@ -392,6 +392,9 @@ const PER_ROW: [&str; 8] = [
     "/api/v1/sponsorship/by-child",
     "/api/v1/sponsorship/by-sponsor",
     "/api/v1/sponsorship/by-unit",
+    "/api/v1/sponsorship/turning-18?months=216",
+    "/api/v1/units",
+    "/api/v1/units/mapping",
 ];
 
 /// The data a query path answers over `ledger` on `on`, computed by the domain directly (for
@@ -403,7 +406,7 @@ fn projection_of(
 ) -> Option<Value> {
     use chrono::Datelike;
     use ledger_domain::projection::{
-        accounts, budget, housing, jobs, poverty, sponsorship, UnitGrouping,
+        accounts, budget, housing, jobs, poverty, sponsorship, units, UnitGrouping,
     };
     let all = budget::BudgetFilter::default();
     Some(match path {
@@ -430,6 +433,11 @@ fn projection_of(
         }
         "/api/v1/sponsorship/totals" => json!(sponsorship::totals(ledger, on)),
         "/api/v1/sponsorship/by-programme" => json!(sponsorship::by_programme(ledger, on)),
+        "/api/v1/units" => json!(units::units_valid_on(ledger, on)),
+        "/api/v1/units/mapping" => json!(units::mapping_table(ledger, on)),
+        "/api/v1/sponsorship/turning-18?months=216" => {
+            json!(sponsorship::turning_18_within(ledger, on, 216))
+        }
         "/api/v1/sponsorship/sponsorships" => json!(sponsorship::sponsorships(ledger, on)),
         "/api/v1/sponsorship/arrears" => json!(sponsorship::in_arrears(ledger, on)),
         "/api/v1/sponsorship/by-child" => json!(sponsorship::by_child(ledger, on)),
@@ -548,6 +556,41 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
             assert_eq!(answer, expected, "{path}");
         }
     }
+    // The finance workbook as known then: the sheets built from the live ledger for the
+    // horizon equal those of the replay, with and without a date; over HTTP it opens, with the
+    // trial balance known then.
+    let at: chrono::DateTime<chrono::Utc> = before_corrections.parse().unwrap();
+    let (whole, _) = ledger_api::view::replay_at(&app.store, None, None, None)
+        .await
+        .unwrap();
+    for as_of in [None, Some("2023-06-30")] {
+        let date: Option<chrono::NaiveDate> = as_of.map(|d| d.parse().unwrap());
+        let (replayed, known) = ledger_api::view::replay_at(&app.store, date, Some(at), None)
+            .await
+            .unwrap();
+        let on = date.unwrap_or(today);
+        let horizon = ledger_domain::ledger::Horizon {
+            as_of: date.unwrap_or(chrono::NaiveDate::MAX),
+            upto: known,
+        };
+        let live = ledger_api::finance::finance_sheets(&whole, on, Some(horizon));
+        assert_eq!(
+            live,
+            ledger_api::finance::finance_sheets(&replayed, on, None)
+        );
+        assert_ne!(live, ledger_api::finance::finance_sheets(&whole, on, None));
+    }
+    let path = format!("/api/v1/exports/finance.xlsx?known_at={before_corrections}");
+    let response = app.get_as(Role::Finance, &path).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let bytes = response.bytes().await.unwrap().to_vec();
+    let mut workbook: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let trial = calamine::Reader::worksheet_range(&mut workbook, "Trial balance").unwrap();
+    let total = trial.rows().next_back().unwrap();
+    let path = format!("/api/v1/accounts/trial-balance?known_at={before_corrections}");
+    let api = app.get_ok(Role::Finance, &path).await;
+    assert_eq!(dong(&total[1]), digits(&api["data"]["total_debit"]));
     // The corrections moved the figures: the two times are told apart.
     assert_ne!(seen[0], seen[3 * (queries.len() + PER_ROW.len())]);
     // A past position, with the budget book export too.
@@ -603,14 +646,20 @@ pub async fn finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_th
         "/api/v1/budgets?grouping=recorded",
         "/api/v1/poverty?grouping=current",
         "/api/v1/jobs/by-unit?year=2023&grouping=current",
+        "/api/v1/units",
+        "/api/v1/units/mapping",
     ] {
+        let join = if path.contains('?') { '&' } else { '?' };
         let answer = app
-            .get_ok(Role::Inspector, &format!("{path}&known_at={before_merge}"))
+            .get_ok(
+                Role::Inspector,
+                &format!("{path}{join}known_at={before_merge}"),
+            )
             .await;
         let expected = projection_of(path, &known_then, today).unwrap();
         assert_eq!(answer["data"], expected, "{path} known before the merger");
         let answer = app
-            .get_ok(Role::Inspector, &format!("{path}&as_of={day_before}"))
+            .get_ok(Role::Inspector, &format!("{path}{join}as_of={day_before}"))
             .await;
         let expected = projection_of(path, &before_it, day_before).unwrap();
         assert_eq!(

@@ -238,11 +238,16 @@ pub fn regroup_within<T: Combine + Clone>(
 
 /// The units in force on `date` (e.g. Hạ Long's 33 communes and wards in 2023).
 pub fn units_valid_on(ledger: &Ledger, date: NaiveDate) -> Vec<UnitLabel> {
+    units_valid_within(ledger, date, Horizon::WHOLE)
+}
+
+/// [`units_valid_on`] of the ledger replayed to a horizon, from the live ledger.
+pub fn units_valid_within(ledger: &Ledger, date: NaiveDate, horizon: Horizon) -> Vec<UnitLabel> {
     let mut labels: Vec<UnitLabel> = ledger
         .units()
         .iter()
-        .filter(|(_, unit)| unit.registered_on <= date && unit.is_valid_on(date))
-        .map(|(_, unit)| UnitLabel::of(unit))
+        .filter(|(_, unit)| unit.registered_on <= date && unit.in_force_within(date, horizon))
+        .map(|(_, unit)| UnitLabel::within(unit, horizon))
         .collect();
     labels.sort();
     labels
@@ -259,12 +264,19 @@ pub struct UnitMappingRow {
 
 /// Every registered unit and where it is on `on`.
 pub fn mapping_table(ledger: &Ledger, on: NaiveDate) -> Vec<UnitMappingRow> {
+    mapping_within(ledger, on, Horizon::WHOLE)
+}
+
+/// [`mapping_table`] of the ledger replayed to a horizon, from the live ledger.
+pub fn mapping_within(ledger: &Ledger, on: NaiveDate, horizon: Horizon) -> Vec<UnitMappingRow> {
+    let current = UnitGrouping::CurrentOn(on);
     let mut rows: Vec<UnitMappingRow> = ledger
         .units()
         .iter()
+        .filter(|(_, unit)| horizon.sees(unit.registered_on, unit.registered_position))
         .map(|(id, unit)| UnitMappingRow {
-            unit: UnitLabel::of(unit),
-            current: bucket(ledger, Some(id), UnitGrouping::CurrentOn(on)),
+            unit: UnitLabel::within(unit, horizon),
+            current: bucket_within(ledger, Some(id), current, horizon),
         })
         .collect();
     rows.sort_by(|a, b| a.unit.cmp(&b.unit));

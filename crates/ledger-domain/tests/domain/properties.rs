@@ -22,7 +22,7 @@ use ledger_domain::projection::housing::{
 use ledger_domain::projection::sponsorship::{
     by_child, by_child_within, by_programme, by_programme_within, by_sponsor, by_sponsor_within,
     by_unit, by_unit_within, in_arrears, in_arrears_within, sponsorships, sponsorships_within,
-    totals, totals_as_of, totals_within,
+    totals, totals_as_of, totals_within, turning_18_as_known, turning_18_within,
 };
 use ledger_domain::projection::{housing, jobs, poverty, UnitGrouping};
 use ledger_domain::schedule::Schedule;
@@ -510,6 +510,13 @@ proptest! {
         }
         prop_assert_eq!(totals_within(&s.ledger, on, horizon), totals(&replayed, on), "{}", why);
         prop_assert_eq!(by_programme_within(&s.ledger, on, horizon), by_programme(&replayed, on), "{}", why);
+        for months in [12, 216] {
+            prop_assert_eq!(
+                turning_18_as_known(&s.ledger, on, months, horizon),
+                turning_18_within(&replayed, on, months),
+                "{}", why
+            );
+        }
         prop_assert_eq!(sponsorships_within(&s.ledger, on, horizon), sponsorships(&replayed, on), "{}", why);
         prop_assert_eq!(in_arrears_within(&s.ledger, on, horizon), in_arrears(&replayed, on), "{}", why);
         prop_assert_eq!(by_child_within(&s.ledger, on, horizon), by_child(&replayed, on), "{}", why);

@@ -24,8 +24,8 @@ pub use parties::{
     ChildObligation, SponsorObligation, UnitObligation,
 };
 pub use totals::{
-    by_programme, by_programme_within, totals, totals_as_of, totals_within, turning_18_within,
-    MonthlyAmountCount, SponsorshipTotals, TurningEighteen, YearForecast,
+    by_programme, by_programme_within, totals, totals_as_of, totals_within, turning_18_as_known,
+    turning_18_within, MonthlyAmountCount, SponsorshipTotals, TurningEighteen, YearForecast,
 };
 
 use chrono::NaiveDate;

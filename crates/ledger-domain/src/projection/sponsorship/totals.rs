@@ -309,6 +309,26 @@ pub struct TurningEighteen {
 /// Children with a sponsorship still running on `on` whose 18th birthday falls after
 /// `on` and within `months` months of it, soonest first.
 pub fn turning_18_within(ledger: &Ledger, on: NaiveDate, months: u32) -> Vec<TurningEighteen> {
+    turning_18_of(ledger, on, months, None)
+}
+
+/// [`turning_18_within`] of the ledger replayed to a horizon (a past `as_of`, a past position
+/// or both), from the live ledger: the sponsorships it holds, with their schedules then.
+pub fn turning_18_as_known(
+    ledger: &Ledger,
+    on: NaiveDate,
+    months: u32,
+    horizon: Horizon,
+) -> Vec<TurningEighteen> {
+    turning_18_of(ledger, on, months, Some(horizon))
+}
+
+fn turning_18_of(
+    ledger: &Ledger,
+    on: NaiveDate,
+    months: u32,
+    within: Option<Horizon>,
+) -> Vec<TurningEighteen> {
     let horizon = on
         .checked_add_months(Months::new(months))
         .unwrap_or(NaiveDate::MAX);
@@ -322,7 +342,12 @@ pub fn turning_18_within(ledger: &Ledger, on: NaiveDate, months: u32) -> Vec<Tur
                 .sponsorships
                 .iter()
                 .filter_map(|&index| ledger.sponsorships().at(index))
-                .map(|sponsorship| sponsorship.schedule.last)
+                .filter_map(|sponsorship| match within {
+                    None => Some(sponsorship.schedule.last),
+                    Some(within) => ledger
+                        .sponsorship_within(sponsorship, within)
+                        .then(|| sponsorship.schedule_as_of(within).last),
+                })
                 .max()?;
             (on < birthday && birthday <= horizon && last_month >= current).then(|| {
                 TurningEighteen {
