@@ -57,15 +57,14 @@ fn today() -> NaiveDate {
     (Utc::now() + chrono::Duration::hours(7)).date_naive()
 }
 
-/// How a query reads the valid-time axis, which decides whether the live view can answer a
-/// past `as_of`.
+/// How a query reads the two time axes, which decides whether the live view can answer a
+/// past point on them. Every query compares dates itself; a query that reads the facts as
+/// folded would need a ledger replayed to a past `as_of` (`replay_at`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum ValidTime {
-    /// The query reads the facts folded in, so a past `as_of` needs a ledger replayed to it.
-    Replayed,
     /// The query compares every date it reads with `as_of` itself and is tested to equal the
-    /// replayed answer (e.g. [`budget::budget_summary_as_of`]): the live view answers any
-    /// `as_of`.
+    /// replayed answer: the live view answers any `as_of`; a past `known_at` or
+    /// `at_position` replays.
     Compared,
     /// As `Compared`, and the query also compares the log position of every fact it reads with
     /// a [`Horizon`] (units included: a merger it does not see has not happened): the live
@@ -221,10 +220,8 @@ enum Source<'a> {
 ///
 /// It can when the request names no `known_at` or `at_position` short of the head
 /// (transaction times never decrease along the log, so a `known_at` at or after the head's
-/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`]);
-/// and names no `as_of`, one on or after every business date in the log (the valid-time
-/// filter then keeps every event; dashboards pass today's date explicitly), or any `as_of`
-/// for a query that compares dates itself.
+/// sees every event), or the query compares log positions itself ([`ValidTime::Bitemporal`]).
+/// Any `as_of` it can: every query compares the dates it reads with it.
 async fn live_view_covers<'a>(
     state: &'a AppState,
     time: &TimeParams,
@@ -258,14 +255,7 @@ async fn live_view_covers<'a>(
         // the replay to sort out.
         return Ok(None);
     }
-    let whole_log = valid_time != ValidTime::Replayed
-        || time.as_of.is_none_or(|as_of| {
-            folded
-                .ledger
-                .latest_occurred_on()
-                .is_none_or(|latest| latest <= as_of)
-        });
-    Ok(whole_log.then_some((folded, upto)))
+    Ok(Some((folded, upto)))
 }
 
 fn json_response(body: Bytes) -> Response {
