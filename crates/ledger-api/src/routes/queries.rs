@@ -35,7 +35,7 @@ pub struct TimeParams {
     /// Transaction time: include only events recorded at or before this instant (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     pub known_at: Option<DateTime<Utc>>,
-    /// Inspectors only: replay the log up to this position.
+    /// Inspectors only: include only the events at or before this log position.
     pub at_position: Option<u64>,
 }
 
