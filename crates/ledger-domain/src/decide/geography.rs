@@ -59,7 +59,7 @@ pub fn merge_units(state: &Ledger, command: &UnitsMerged) -> Result<Vec<Event>, 
         let Some(unit) = state.units().get(id) else {
             continue;
         };
-        if let Some(merged_on) = unit.merged_on {
+        if let Some(merged_on) = unit.merge.map(|merge| merge.on) {
             return Err(DomainError::UnitAlreadyMerged {
                 code: code.clone(),
                 name: unit.name.clone(),

@@ -32,9 +32,7 @@ pub struct Unit {
     pub registered_position: u64,
     /// The units it was merged into (several for a split).
     pub successors: Vec<UnitId>,
-    /// When it was merged away.
-    pub merged_on: Option<NaiveDate>,
-    /// The merger's date and log position, once merged away.
+    /// When it was merged away (the merger's effective date) and the merger's log position.
     pub merge: Option<Stamp>,
     /// The last day in force as registered, before a merger closed an open period.
     pub registered_valid_to: Option<NaiveDate>,
@@ -125,7 +123,6 @@ impl Units {
             registered_on: event.registered_on,
             registered_position: position,
             successors: Vec::new(),
-            merged_on: None,
             merge: None,
             registered_valid_to: event.valid_to,
         });
@@ -153,7 +150,6 @@ impl Units {
         for id in old {
             if let Some(unit) = self.list.get_mut(id as usize) {
                 unit.successors = new.clone();
-                unit.merged_on = Some(event.effective_on);
                 unit.merge = Some(Stamp {
                     on: event.effective_on,
                     position,

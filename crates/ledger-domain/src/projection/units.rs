@@ -149,7 +149,7 @@ fn successors_within(
         };
         match found.merged_within(horizon) {
             (successors, _)
-                if found.merged_on.is_some_and(|date| date <= on) && !successors.is_empty() =>
+                if found.merge.is_some_and(|merge| merge.on <= on) && !successors.is_empty() =>
             {
                 pending.extend(successors.iter().copied());
             }
