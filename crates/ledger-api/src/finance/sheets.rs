@@ -127,13 +127,11 @@ fn disbursements(ledger: &Ledger, past: Option<Horizon>) -> Sheet {
                 text(source),
                 text(d.disbursed_on),
                 money(d.amount),
-                text(
-                    if horizon.sees_correction(d.reversed_on, d.reversed_position) {
-                        "reversed"
-                    } else {
-                        ""
-                    },
-                ),
+                text(if horizon.sees_correction(d.reversed) {
+                    "reversed"
+                } else {
+                    ""
+                }),
                 text(d.event_id),
             ]);
         }

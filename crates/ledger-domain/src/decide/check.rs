@@ -106,7 +106,7 @@ pub fn live_support<'a>(state: &'a Ledger, id: &Id) -> Result<&'a Support, Domai
         .ok_or_else(|| DomainError::UnknownSupport {
             support_id: id.clone(),
         })?;
-    match support.cancelled_on {
+    match support.cancelled.map(|cancel| cancel.on) {
         Some(cancelled_on) => Err(DomainError::SupportCancelled {
             support_id: id.clone(),
             cancelled_on,

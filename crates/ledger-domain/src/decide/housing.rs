@@ -185,7 +185,7 @@ pub fn reverse_disbursement(state: &Ledger, command: &Reverse) -> Result<Vec<Eve
     let Some((support, disbursement)) = found else {
         return Err(not_found);
     };
-    not_reversed(command.event_id, disbursement.reversed_on.is_some())?;
+    not_reversed(command.event_id, disbursement.reversed.is_some())?;
     let original = format!("disbursement {}", command.event_id);
     not_before(
         "reversal",

@@ -142,7 +142,7 @@ pub fn reverse_payment(state: &Ledger, command: &Reverse) -> Result<Vec<Event>, 
 
 /// Fails if the sponsorship has ended.
 fn not_ended(found: &Sponsorship) -> Result<(), DomainError> {
-    if found.ended_on.is_some() {
+    if found.ended.is_some() {
         return Err(DomainError::SponsorshipAlreadyEnded {
             sponsorship_id: found.id.clone(),
             last_month: found.schedule.last,

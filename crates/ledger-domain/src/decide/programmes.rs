@@ -107,7 +107,7 @@ pub fn reverse_allocation(state: &Ledger, command: &Reverse) -> Result<Vec<Event
             expected: "BudgetAllocated",
         });
     };
-    not_reversed(command.event_id, allocation.reversed_on.is_some())?;
+    not_reversed(command.event_id, allocation.reversed.is_some())?;
     not_before(
         "reversal",
         command.reversed_on,

@@ -19,7 +19,7 @@ pub fn start_works(
     command: &HousingWorksStarted,
 ) -> Result<Vec<Event>, DomainError> {
     let support = live_support(state, &command.support_id)?;
-    if let Some(started_on) = support.started_on {
+    if let Some(started_on) = support.started.map(|start| start.on) {
         return Err(DomainError::WorksAlreadyStarted {
             support_id: support.id.clone(),
             started_on,

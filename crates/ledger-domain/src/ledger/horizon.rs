@@ -49,10 +49,10 @@ impl Horizon {
         self.sees(stamp.on, stamp.position)
     }
 
-    /// True if a correction (a reversal, a cancellation) dated `on` and recorded at
-    /// `position`, when there is one, is seen.
-    pub fn sees_correction(&self, on: Option<NaiveDate>, position: Option<u64>) -> bool {
-        matches!((on, position), (Some(on), Some(position)) if self.sees(on, position))
+    /// True if the correction (a reversal, a cancellation, an early end), when there is one,
+    /// is seen.
+    pub fn sees_correction(&self, correction: Option<Stamp>) -> bool {
+        correction.is_some_and(|stamp| self.sees_stamp(stamp))
     }
 }
 

@@ -37,20 +37,16 @@ pub struct Support {
     pub approved_on: NaiveDate,
     /// The log position of the approval.
     pub approved_position: u64,
-    /// When works started.
-    pub started_on: Option<NaiveDate>,
-    /// The log position of the start, once started.
-    pub started_position: Option<u64>,
+    /// When works started, and the start's log position.
+    pub started: Option<Stamp>,
     /// When the works were completed (as last corrected).
     pub completed_on: Option<NaiveDate>,
     /// Every completion and correction in log order: (when it occurred and where in the log,
     /// the completion date it gives), so an `as_of` or a position before a correction reads
     /// the date known then.
     pub completions: Vec<(Stamp, NaiveDate)>,
-    /// When cancelled.
-    pub cancelled_on: Option<NaiveDate>,
-    /// The log position of the cancellation, once cancelled.
-    pub cancelled_position: Option<u64>,
+    /// When cancelled, and the cancellation's log position.
+    pub cancelled: Option<Stamp>,
     /// Every disbursement (a small per-support list), for reversals.
     pub disbursements: Vec<DisbursementRecord>,
 }
@@ -77,12 +73,11 @@ pub struct DisbursementRecord {
     pub amount: Dong,
     /// Date.
     pub disbursed_on: NaiveDate,
-    /// The reversal's date, once reversed (an `as_of` before it still counts the disbursement).
-    pub reversed_on: Option<NaiveDate>,
     /// The log position of the disbursement.
     pub position: u64,
-    /// The log position of the reversal, once reversed.
-    pub reversed_position: Option<u64>,
+    /// The reversal's date and log position, once reversed (an `as_of` or a position before it
+    /// still counts the disbursement).
+    pub reversed: Option<Stamp>,
 }
 
 impl Support {
@@ -102,7 +97,7 @@ impl Support {
 
     /// True unless cancelled.
     pub fn is_live(&self) -> bool {
-        self.cancelled_on.is_none()
+        self.cancelled.is_none()
     }
 
     /// Records a completion or its correction, occurring on `occurred_on`.
@@ -124,15 +119,14 @@ impl Support {
         self.disbursements
             .iter()
             .filter(|d| {
-                horizon.sees(d.disbursed_on, d.position)
-                    && !horizon.sees_correction(d.reversed_on, d.reversed_position)
+                horizon.sees(d.disbursed_on, d.position) && !horizon.sees_correction(d.reversed)
             })
             .fold(Dong::ZERO, |sum, d| sum.saturating_add(d.amount))
     }
 
     /// True if the horizon sees the cancellation.
     pub fn cancelled_within(&self, horizon: Horizon) -> bool {
-        horizon.sees_correction(self.cancelled_on, self.cancelled_position)
+        horizon.sees_correction(self.cancelled)
     }
 }
 
@@ -188,12 +182,10 @@ impl Ledger {
                 .collect(),
             approved_on: event.approved_on,
             approved_position: self.last_position,
-            started_on: None,
-            started_position: None,
+            started: None,
             completed_on: None,
             completions: Vec::new(),
-            cancelled_on: None,
-            cancelled_position: None,
+            cancelled: None,
             disbursements: Vec::new(),
         };
         let Some(support_index) = self.supports.insert(&event.support_id, support) else {
@@ -217,11 +209,13 @@ impl Ledger {
         let Some(support) = self.supports.get_mut(event.support_id.as_str()) else {
             return false;
         };
-        if support.cancelled_on.is_some() {
+        if support.cancelled.is_some() {
             return false;
         }
-        support.cancelled_on = Some(event.cancelled_on);
-        support.cancelled_position = Some(self.last_position);
+        support.cancelled = Some(Stamp {
+            on: event.cancelled_on,
+            position: self.last_position,
+        });
         let (programme, unit, month) = (
             support.programme,
             support.unit,
@@ -272,9 +266,8 @@ impl Ledger {
             part,
             amount: event.amount,
             disbursed_on: event.disbursed_on,
-            reversed_on: None,
             position: self.last_position,
-            reversed_position: None,
+            reversed: None,
         });
         let (programme, unit) = (support.programme, support.unit);
         self.book_disbursement(
@@ -307,11 +300,13 @@ impl Ledger {
         let Some(disbursement) = support.disbursements.get_mut(record as usize) else {
             return false;
         };
-        if disbursement.reversed_on.is_some() {
+        if disbursement.reversed.is_some() {
             return false;
         }
-        disbursement.reversed_on = Some(event.reversed_on);
-        disbursement.reversed_position = Some(self.last_position);
+        disbursement.reversed = Some(Stamp {
+            on: event.reversed_on,
+            position: self.last_position,
+        });
         let (part, amount, date) = (
             disbursement.part,
             disbursement.amount,

@@ -131,7 +131,7 @@ impl Pledge {
             programme: sponsorship.programme,
             sponsors,
             sponsored_on: sponsorship.sponsored_on,
-            ended_on: sponsorship.ended_on,
+            ended_on: sponsorship.ended.map(|end| end.on),
             last_received_on: sponsorship.paid.last_received_on,
             until_18: sponsorship.fixed_months.is_none(),
         }

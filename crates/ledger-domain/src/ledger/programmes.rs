@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
-use super::{Ledger, Reversible, UnitId};
+use super::{Ledger, Reversible, Stamp, UnitId};
 use crate::event::{
     AllocationReversed, BudgetAllocated, PovertyStandardRegistered, ProgrammeKind, ProgrammeOpened,
 };
@@ -99,12 +99,11 @@ pub struct AllocationRecord {
     pub amount: Dong,
     /// Its date.
     pub allocated_on: NaiveDate,
-    /// The reversal's date, once reversed (an `as_of` before it still counts the allocation).
-    pub reversed_on: Option<NaiveDate>,
+    /// The reversal's date and log position, once reversed (an `as_of` or a position before it
+    /// still counts the allocation).
+    pub reversed: Option<Stamp>,
     /// The log position of the allocation (a `known_at` before it does not see it).
     pub position: u64,
-    /// The log position of the reversal, once reversed.
-    pub reversed_position: Option<u64>,
 }
 
 impl Programme {
@@ -198,9 +197,8 @@ impl Ledger {
             source: event.source.clone(),
             amount: event.amount,
             allocated_on: event.allocated_on,
-            reversed_on: None,
+            reversed: None,
             position: self.last_position,
-            reversed_position: None,
         });
         let budget = programme.source_mut(&event.source);
         adjust(&mut budget.allocated, event.amount, true);
@@ -231,11 +229,13 @@ impl Ledger {
         let Some(allocation) = programme.allocations.get_mut(record as usize) else {
             return false;
         };
-        if allocation.reversed_on.is_some() {
+        if allocation.reversed.is_some() {
             return false;
         }
-        allocation.reversed_on = Some(event.reversed_on);
-        allocation.reversed_position = Some(self.last_position);
+        allocation.reversed = Some(Stamp {
+            on: event.reversed_on,
+            position: self.last_position,
+        });
         let (source, amount, month) = (
             allocation.source.clone(),
             allocation.amount,

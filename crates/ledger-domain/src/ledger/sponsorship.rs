@@ -69,29 +69,27 @@ pub struct PaymentRecord {
     pub amount: Dong,
     /// Date received.
     pub received_on: NaiveDate,
-    /// The reversal's date, once reversed (an `as_of` before it still counts the payment).
-    pub reversed_on: Option<NaiveDate>,
     /// The log position of the payment.
     pub position: u64,
-    /// The log position of the reversal, once reversed.
-    pub reversed_position: Option<u64>,
+    /// The reversal's date and log position, once reversed (an `as_of` or a position before it
+    /// still counts the payment).
+    pub reversed: Option<Stamp>,
 }
 
 impl PaymentRecord {
     /// True if reversed.
     pub fn is_reversed(&self) -> bool {
-        self.reversed_on.is_some()
+        self.reversed.is_some()
     }
 
     /// Received by `as_of` and not reversed by then.
     pub fn counts_as_of(&self, as_of: NaiveDate) -> bool {
-        self.received_on <= as_of && self.reversed_on.is_none_or(|on| on > as_of)
+        self.received_on <= as_of && self.reversed.is_none_or(|reversal| reversal.on > as_of)
     }
 
     /// Seen by `horizon` and its reversal, if any, not.
     pub fn counts_within(&self, horizon: Horizon) -> bool {
-        horizon.sees(self.received_on, self.position)
-            && !horizon.sees_correction(self.reversed_on, self.reversed_position)
+        horizon.sees(self.received_on, self.position) && !horizon.sees_correction(self.reversed)
     }
 }
 
@@ -116,10 +114,8 @@ pub struct Sponsorship {
     pub sponsored_on: NaiveDate,
     /// The log position of the pledge.
     pub position: u64,
-    /// When it ended early.
-    pub ended_on: Option<NaiveDate>,
-    /// The log position of the early end, once ended.
-    pub ended_position: Option<u64>,
+    /// When it ended early, and the end's log position.
+    pub ended: Option<Stamp>,
     /// Who owes which months, by first month (at least one).
     pub segments: Vec<Segment>,
     /// The sponsor who pledged: the first segment's, before any transfer.
@@ -303,8 +299,7 @@ impl Sponsorship {
     /// The schedule in force within the horizon: an early end it does not see is not applied.
     pub fn schedule_as_of(&self, as_of: impl Into<Horizon>) -> Schedule {
         let horizon = as_of.into();
-        let unseen_end =
-            self.ended_on.is_some() && !horizon.sees_correction(self.ended_on, self.ended_position);
+        let unseen_end = self.ended.is_some() && !horizon.sees_correction(self.ended);
         match unseen_end {
             true => Schedule::new(self.schedule.first, self.pledged_last).unwrap_or(self.schedule),
             false => self.schedule,
@@ -398,8 +393,7 @@ impl Ledger {
             fixed_months: event.fixed_months,
             sponsored_on: event.sponsored_on,
             position: self.last_position,
-            ended_on: None,
-            ended_position: None,
+            ended: None,
             segments: vec![Segment {
                 from: event.first_month,
                 sponsor,
@@ -450,9 +444,8 @@ impl Ledger {
             covers,
             amount: event.amount,
             received_on: event.received_on,
-            reversed_on: None,
             position: self.last_position,
-            reversed_position: None,
+            reversed: None,
         };
         sponsorship.paid.count(&payment, Sign::Add);
         sponsorship.paid.last_received_on = sponsorship
@@ -493,8 +486,10 @@ impl Ledger {
         self.uncount_sponsorship(index, touched);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             if let Some(payment) = sponsorship.payments.get_mut(record as usize) {
-                payment.reversed_on = Some(event.reversed_on);
-                payment.reversed_position = Some(self.last_position);
+                payment.reversed = Some(Stamp {
+                    on: event.reversed_on,
+                    position: self.last_position,
+                });
                 let payment = payment.clone();
                 sponsorship.paid.count(&payment, Sign::Remove);
             }
@@ -540,8 +535,10 @@ impl Ledger {
         self.uncount_sponsorship(index, Touched::All);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             sponsorship.schedule = schedule;
-            sponsorship.ended_on = Some(event.ended_on);
-            sponsorship.ended_position = Some(self.last_position);
+            sponsorship.ended = Some(Stamp {
+                on: event.ended_on,
+                position: self.last_position,
+            });
         }
         self.recount_sponsorship(index, Touched::All);
         true

@@ -344,7 +344,7 @@ fn housing(ledger: &Ledger, year: i32, as_of: NaiveDate, facts: Facts) -> Annual
             });
         for support in supports {
             let cancelled = match facts {
-                Facts::Kept => support.cancelled_on.is_some_and(|date| date <= as_of),
+                Facts::Kept => support.cancelled.is_some_and(|c| c.on <= as_of),
                 Facts::AsOf(horizon) => support.cancelled_within(horizon),
             };
             if cancelled {

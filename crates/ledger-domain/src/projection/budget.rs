@@ -294,12 +294,11 @@ fn cells_as_of(ledger: &Ledger, horizon: Horizon) -> Vec<(&Programme, BTreeMap<&
         let mut sources: BTreeMap<&Id, Cells> = BTreeMap::new();
         let allocations = programme.allocations.iter();
         for allocation in allocations.filter(|a| horizon.sees(a.allocated_on, a.position)) {
-            let amount =
-                if horizon.sees_correction(allocation.reversed_on, allocation.reversed_position) {
-                    Dong::ZERO
-                } else {
-                    allocation.amount
-                };
+            let amount = if horizon.sees_correction(allocation.reversed) {
+                Dong::ZERO
+            } else {
+                allocation.amount
+            };
             let key = (None, YearMonth::of_clamped(allocation.allocated_on));
             add_to(&mut sources, &allocation.source, key, amount, |cell| {
                 &mut cell.allocated
@@ -314,7 +313,7 @@ fn cells_as_of(ledger: &Ledger, horizon: Horizon) -> Vec<(&Programme, BTreeMap<&
                     && ledger.support_occurred_by(support, horizon.as_of)
             });
         for support in supports {
-            let live = !horizon.sees_correction(support.cancelled_on, support.cancelled_position);
+            let live = !horizon.sees_correction(support.cancelled);
             let key = (support.unit, YearMonth::of_clamped(support.approved_on));
             for part in &support.parts {
                 let amount = if live { part.amount } else { Dong::ZERO };
@@ -323,8 +322,7 @@ fn cells_as_of(ledger: &Ledger, horizon: Horizon) -> Vec<(&Programme, BTreeMap<&
                 });
             }
             let disbursed = support.disbursements.iter().filter(|d| {
-                horizon.sees(d.disbursed_on, d.position)
-                    && !horizon.sees_correction(d.reversed_on, d.reversed_position)
+                horizon.sees(d.disbursed_on, d.position) && !horizon.sees_correction(d.reversed)
             });
             for disbursement in disbursed {
                 if let Some(part) = support.parts.get(disbursement.part as usize) {

@@ -334,7 +334,7 @@ proptest! {
                         }
                     }
                 }
-                prop_assert_eq!(pledge.ended_on, sponsorship.ended_on);
+                prop_assert_eq!(pledge.ended_on, sponsorship.ended.map(|end| end.on));
                 if scope.is_some_and(|p| p != sponsorship.programme) {
                     continue;
                 }

@@ -111,7 +111,7 @@ impl SupportState {
         let Some(as_of) = as_of else {
             return Some(SupportState {
                 live: support.is_live(),
-                started_on: support.started_on,
+                started_on: support.started.map(|start| start.on),
                 completed_on: support.completed_on,
                 disbursed: support.disbursed(),
             });
@@ -120,9 +120,10 @@ impl SupportState {
             .support_occurred_by(support, as_of)
             .then(|| SupportState {
                 live: !support.cancelled_within(as_of),
-                started_on: support.started_on.filter(|_| {
-                    as_of.sees_correction(support.started_on, support.started_position)
-                }),
+                started_on: support
+                    .started
+                    .filter(|start| as_of.sees_stamp(*start))
+                    .map(|start| start.on),
                 completed_on: support.completed_on_as_of(as_of),
                 disbursed: support.disbursed_as_of(as_of),
             })

@@ -40,7 +40,7 @@ impl<'a> Held<'a> {
                     .iter()
                     .map(|s| (s.from, s.sponsor))
                     .collect(),
-                ended: record.ended_on.is_some(),
+                ended: record.ended.is_some(),
                 within: None,
             });
         };
@@ -52,7 +52,7 @@ impl<'a> Held<'a> {
             record,
             schedule: record.schedule_as_of(horizon),
             segments: record.segments_as_of(horizon, known),
-            ended: horizon.sees_correction(record.ended_on, record.ended_position),
+            ended: horizon.sees_correction(record.ended),
             within: Some((ledger, horizon)),
         })
     }

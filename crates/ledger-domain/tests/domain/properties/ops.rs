@@ -248,7 +248,7 @@ fn command(s: &Scenario, op: &Op, date: NaiveDate) -> Option<Command> {
         }
         Op::Start { support } => {
             let found = pick_support(s, *support, |found| {
-                found.is_live() && found.started_on.is_none()
+                found.is_live() && found.started.is_none()
             })?;
             start(found.id.as_str(), &on)
         }
