@@ -29,7 +29,7 @@ pub fn register_unit(state: &Ledger, command: &UnitRegistered) -> Result<Vec<Eve
             code: command.code.clone(),
             name: unit.name.clone(),
             valid_from: unit.valid_from,
-            valid_to: unit.valid_to,
+            valid_to: unit.ends_on(),
         });
     }
     Ok(vec![Event::UnitRegistered(command.clone())])
@@ -66,11 +66,11 @@ pub fn merge_units(state: &Ledger, command: &UnitsMerged) -> Result<Vec<Event>, 
                 effective_on: merged_on,
             });
         }
-        if unit.is_valid_on(effective_on) && unit.valid_to.is_some() {
+        if unit.is_valid_on(effective_on) && unit.ends_on().is_some() {
             return Err(DomainError::UnitStillValidAfterMerge {
                 code: code.clone(),
                 name: unit.name.clone(),
-                valid_to: unit.valid_to,
+                valid_to: unit.ends_on(),
                 effective_on,
             });
         }

@@ -24,7 +24,8 @@ pub struct Unit {
     pub kind: UnitKind,
     /// First day in force (`None`: since before the records).
     pub valid_from: Option<NaiveDate>,
-    /// Last day in force (`None`: still in force).
+    /// Last day in force as registered (`None`: open-ended). A merger closes an open period
+    /// the day before it takes effect ([`Unit::valid_to_within`]).
     pub valid_to: Option<NaiveDate>,
     /// Business date of the registration.
     pub registered_on: NaiveDate,
@@ -34,31 +35,52 @@ pub struct Unit {
     pub successors: Vec<UnitId>,
     /// When it was merged away (the merger's effective date) and the merger's log position.
     pub merge: Option<Stamp>,
-    /// The last day in force as registered, before a merger closed an open period.
-    pub registered_valid_to: Option<NaiveDate>,
 }
 
 impl Unit {
-    /// The unit's successors and last day in force as a replay to the horizon holds them:
-    /// without the merger unless the horizon sees it.
-    pub fn merged_within(&self, horizon: Horizon) -> (&[UnitId], Option<NaiveDate>) {
-        match self.merge {
-            Some(merge) if horizon.sees_stamp(merge) => (&self.successors, self.valid_to),
-            _ => (&[], self.registered_valid_to),
+    /// The merger, if the horizon sees it.
+    fn merge_within(&self, horizon: Horizon) -> Option<Stamp> {
+        self.merge.filter(|merge| horizon.sees_stamp(*merge))
+    }
+
+    /// The units it was merged into as a replay to the horizon holds them (none unless the
+    /// horizon sees the merger).
+    pub fn successors_within(&self, horizon: Horizon) -> &[UnitId] {
+        match self.merge_within(horizon) {
+            Some(_) => &self.successors,
+            None => &[],
         }
+    }
+
+    /// The last day in force as a replay to the horizon holds it: as registered, or the day
+    /// before a merger the horizon sees closed an open period.
+    pub fn valid_to_within(&self, horizon: Horizon) -> Option<NaiveDate> {
+        let closed = || {
+            self.merge_within(horizon)
+                .and_then(|merge| merge.on.pred_opt())
+        };
+        self.valid_to.or_else(closed)
+    }
+
+    /// The last day in force (`None`: still in force).
+    pub fn ends_on(&self) -> Option<NaiveDate> {
+        self.valid_to_within(Horizon::WHOLE)
     }
 
     /// True if a replay to the horizon holds the unit and it is in force on `date` there.
     pub fn in_force_within(&self, date: NaiveDate, horizon: Horizon) -> bool {
-        let (_, valid_to) = self.merged_within(horizon);
         horizon.sees(self.registered_on, self.registered_position)
-            && self.valid_from.is_none_or(|from| from <= date)
-            && valid_to.is_none_or(|to| date <= to)
+            && self.valid_on_within(date, horizon)
     }
 
     /// True if in force on `date`.
     pub fn is_valid_on(&self, date: NaiveDate) -> bool {
-        self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
+        self.valid_on_within(date, Horizon::WHOLE)
+    }
+
+    fn valid_on_within(&self, date: NaiveDate, horizon: Horizon) -> bool {
+        self.valid_from.is_none_or(|from| from <= date)
+            && self.valid_to_within(horizon).is_none_or(|to| date <= to)
     }
 
     /// True if the validity periods of `self` and a period `from..=to` overlap.
@@ -67,7 +89,7 @@ impl Unit {
             (Some(start), Some(end)) => start <= end,
             _ => true,
         };
-        let other_starts_before_end = match (from, self.valid_to) {
+        let other_starts_before_end = match (from, self.ends_on()) {
             (Some(start), Some(end)) => start <= end,
             _ => true,
         };
@@ -124,13 +146,12 @@ impl Units {
             registered_position: position,
             successors: Vec::new(),
             merge: None,
-            registered_valid_to: event.valid_to,
         });
         self.by_code.entry(event.code.clone()).or_default().push(id);
         true
     }
 
-    pub(super) fn apply_merged(&mut self, event: &UnitsMerged, position: u64) -> bool {
+    pub(super) fn apply_merged(&mut self, event: &UnitsMerged, stamp: Stamp) -> bool {
         let Some(day_before) = event.effective_on.pred_opt() else {
             return false;
         };
@@ -150,11 +171,7 @@ impl Units {
         for id in old {
             if let Some(unit) = self.list.get_mut(id as usize) {
                 unit.successors = new.clone();
-                unit.merge = Some(Stamp {
-                    on: event.effective_on,
-                    position,
-                });
-                unit.valid_to = unit.valid_to.or(Some(day_before));
+                unit.merge = Some(stamp);
             }
         }
         true

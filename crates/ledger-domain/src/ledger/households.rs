@@ -102,6 +102,7 @@ impl Ledger {
     }
 
     pub(super) fn apply_household_classified(&mut self, event: &HouseholdClassified) -> bool {
+        let effective = self.stamp(event.effective_on);
         let Some(standard) = self.standards.index_of(event.standard_id.as_str()) else {
             return false;
         };
@@ -111,10 +112,6 @@ impl Ledger {
         let before = household
             .status_under(standard)
             .map(|s| (s.status, s.effective_on));
-        let effective = Stamp {
-            on: event.effective_on,
-            position: self.last_position,
-        };
         household.set_status(standard, event.status, effective);
         self.poverty_counts
             .status_changed(standard, before, (event.status, event.effective_on));
@@ -122,6 +119,7 @@ impl Ledger {
     }
 
     pub(super) fn apply_left_near_poverty(&mut self, event: &HouseholdLeftNearPoverty) -> bool {
+        let effective = self.stamp(event.effective_on);
         let Some(standard) = self.standards.index_of(event.standard_id.as_str()) else {
             return false;
         };
@@ -131,10 +129,6 @@ impl Ledger {
         let before = household
             .status_under(standard)
             .map(|s| (s.status, s.effective_on));
-        let effective = Stamp {
-            on: event.effective_on,
-            position: self.last_position,
-        };
         let entry = household.set_status(standard, PovertyStatus::NotPoor, effective);
         self.poverty_counts.status_changed(
             standard,

@@ -206,16 +206,14 @@ impl Ledger {
     }
 
     pub(super) fn apply_support_cancelled(&mut self, event: &HousingSupportCancelled) -> bool {
+        let stamp = self.stamp(event.cancelled_on);
         let Some(support) = self.supports.get_mut(event.support_id.as_str()) else {
             return false;
         };
         if support.cancelled.is_some() {
             return false;
         }
-        support.cancelled = Some(Stamp {
-            on: event.cancelled_on,
-            position: self.last_position,
-        });
+        support.cancelled = Some(stamp);
         let (programme, unit, month) = (
             support.programme,
             support.unit,
@@ -289,6 +287,7 @@ impl Ledger {
     }
 
     pub(super) fn apply_disbursement_reversed(&mut self, event: &DisbursementReversed) -> bool {
+        let stamp = self.stamp(event.reversed_on);
         let Some(Reversible::Disbursement { support, record }) =
             self.reversible(&event.disbursement_event_id)
         else {
@@ -303,10 +302,7 @@ impl Ledger {
         if disbursement.reversed.is_some() {
             return false;
         }
-        disbursement.reversed = Some(Stamp {
-            on: event.reversed_on,
-            position: self.last_position,
-        });
+        disbursement.reversed = Some(stamp);
         let (part, amount, date) = (
             disbursement.part,
             disbursement.amount,

@@ -74,7 +74,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 20;
+pub const SNAPSHOT_FORMAT: u32 = 21;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).
@@ -158,7 +158,10 @@ impl Ledger {
         use Event as E;
         match event {
             E::UnitRegistered(e) => self.units.apply_registered(e, self.last_position),
-            E::UnitsMerged(e) => self.units.apply_merged(e, self.last_position),
+            E::UnitsMerged(e) => {
+                let stamp = self.stamp(e.effective_on);
+                self.units.apply_merged(e, stamp)
+            }
             E::PovertyStandardRegistered(e) => self.apply_standard_registered(e),
             E::ProgrammeOpened(e) => self.apply_programme_opened(e),
             E::BudgetAllocated(e) => self.apply_budget_allocated(e, event_id),
@@ -170,12 +173,9 @@ impl Ledger {
             E::HousingFundsDisbursed(e) => self.apply_funds_disbursed(e, event_id),
             E::DisbursementReversed(e) => self.apply_disbursement_reversed(e),
             E::HousingWorksStarted(e) => {
-                let position = self.last_position;
+                let stamp = self.stamp(e.started_on);
                 self.with_support(&e.support_id, |support| {
-                    support.started = Some(Stamp {
-                        on: e.started_on,
-                        position,
-                    });
+                    support.started = Some(stamp);
                 })
             }
             E::HouseBuilt(e) => {

@@ -218,6 +218,7 @@ impl Ledger {
     }
 
     pub(super) fn apply_allocation_reversed(&mut self, event: &AllocationReversed) -> bool {
+        let stamp = self.stamp(event.reversed_on);
         let Some(Reversible::Allocation { programme, record }) =
             self.reversible(&event.allocation_event_id)
         else {
@@ -232,10 +233,7 @@ impl Ledger {
         if allocation.reversed.is_some() {
             return false;
         }
-        allocation.reversed = Some(Stamp {
-            on: event.reversed_on,
-            position: self.last_position,
-        });
+        allocation.reversed = Some(stamp);
         let (source, amount, month) = (
             allocation.source.clone(),
             allocation.amount,

@@ -465,6 +465,7 @@ impl Ledger {
     }
 
     pub(super) fn apply_payment_reversed(&mut self, event: &SponsorshipPaymentReversed) -> bool {
+        let stamp = self.stamp(event.reversed_on);
         let Some(Reversible::Payment {
             sponsorship,
             record,
@@ -486,10 +487,7 @@ impl Ledger {
         self.uncount_sponsorship(index, touched);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             if let Some(payment) = sponsorship.payments.get_mut(record as usize) {
-                payment.reversed = Some(Stamp {
-                    on: event.reversed_on,
-                    position: self.last_position,
-                });
+                payment.reversed = Some(stamp);
                 let payment = payment.clone();
                 sponsorship.paid.count(&payment, Sign::Remove);
             }
@@ -525,6 +523,7 @@ impl Ledger {
     }
 
     pub(super) fn apply_ended(&mut self, event: &SponsorshipEnded) -> bool {
+        let stamp = self.stamp(event.ended_on);
         let Some(index) = self.sponsorships.index_of(event.sponsorship_id.as_str()) else {
             return false;
         };
@@ -535,10 +534,7 @@ impl Ledger {
         self.uncount_sponsorship(index, Touched::All);
         if let Some(sponsorship) = self.sponsorships.at_mut(index) {
             sponsorship.schedule = schedule;
-            sponsorship.ended = Some(Stamp {
-                on: event.ended_on,
-                position: self.last_position,
-            });
+            sponsorship.ended = Some(stamp);
         }
         self.recount_sponsorship(index, Touched::All);
         true

@@ -57,7 +57,6 @@ impl UnitLabel {
     /// The label as a replay to the horizon holds the unit: a merger it does not see has not
     /// closed the unit's period.
     pub fn within(unit: &Unit, horizon: Horizon) -> UnitLabel {
-        let (_, valid_to) = unit.merged_within(horizon);
         UnitLabel {
             code: unit.code.to_string(),
             name: unit.name.clone(),
@@ -66,7 +65,7 @@ impl UnitLabel {
                 UnitKind::Ward => UnitKindLabel::Ward,
             },
             valid_from: unit.valid_from,
-            valid_to,
+            valid_to: unit.valid_to_within(horizon),
         }
     }
 }
@@ -147,15 +146,11 @@ fn successors_within(
         let Some(found) = ledger.units().get(current) else {
             continue;
         };
-        match found.merged_within(horizon) {
-            (successors, _)
-                if found.merge.is_some_and(|merge| merge.on <= on) && !successors.is_empty() =>
-            {
-                pending.extend(successors.iter().copied());
-            }
-            _ => {
-                terminal.insert(current);
-            }
+        let successors = found.successors_within(horizon);
+        if found.merge.is_some_and(|merge| merge.on <= on) && !successors.is_empty() {
+            pending.extend(successors.iter().copied());
+        } else {
+            terminal.insert(current);
         }
     }
     terminal
