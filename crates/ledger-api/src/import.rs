@@ -5,11 +5,12 @@
 
 use std::collections::HashSet;
 use std::io::BufRead;
+use std::sync::Arc;
 
 use chrono::Utc;
 use ledger_domain::import_line::{line_event_id, ImportLine as Line};
 use ledger_domain::{decide_dated, RecordedEvent};
-use ledger_store::{AppendError, AppendRequest, Appended, EventStore, StoreError};
+use ledger_store::{AppendError, AppendRequest, Appended, EventStore, StoreError, WriteSession};
 use uuid::Uuid;
 
 use crate::view::{Folded, LiveView};
@@ -75,14 +76,28 @@ pub async fn import_in_batches(
 ) -> Result<ImportReport, ImportError> {
     view.catch_up(store).await?;
     let working = view.copy().await;
-    let outcome = import_into_copy(store, working, input, recorded_by, batch_lines, progress).await;
+    let mut sink = Sink {
+        store,
+        session: None,
+    };
+    let outcome = import_into_copy(
+        &mut sink,
+        working,
+        input,
+        recorded_by,
+        batch_lines,
+        progress,
+    )
+    .await;
     // Whatever landed before a failure is committed; the view must show it either way.
     view.catch_up(store).await?;
     outcome
 }
 
 /// [`import`] for a process that keeps no live view (the CLI): the ledger the lines are
-/// decided against is folded from the log only when a line is new.
+/// decided against is folded from the log only when a line is new. The import holds the
+/// database's write lock throughout and commits every [`SESSION_COMMIT_EVENTS`] events
+/// instead of once per batch ([`WriteSession`]); other writers wait meanwhile.
 pub async fn import_alone(
     store: &EventStore,
     input: impl BufRead,
@@ -90,15 +105,84 @@ pub async fn import_alone(
     progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ImportError> {
     let working = Folded::default();
-    import_into_copy(
+    let mut sink = Sink {
         store,
+        session: Some(store.write_session().await?),
+    };
+    let outcome = import_into_copy(
+        &mut sink,
         working,
         input,
         recorded_by,
         BATCH_LINES_MAX,
         progress,
     )
-    .await
+    .await;
+    let ended = sink.end().await;
+    // A failed import already rolled back what a database error left; its error says why.
+    let mut report = outcome?;
+    ended?;
+    report.position = store.head().await?.position;
+    Ok(report)
+}
+
+/// Events an import through a write session appends between two commits. Each commit is an
+/// fsync and a pass of the dirty index pages through the WAL; between them, a crash loses the
+/// uncommitted part, which a rerun of the same file appends again.
+pub const SESSION_COMMIT_EVENTS: u64 = 100_000;
+
+/// Where decided batches go: through the store's shared writer, one transaction each, or
+/// through a write session that commits every [`SESSION_COMMIT_EVENTS`] events.
+struct Sink<'a> {
+    store: &'a EventStore,
+    session: Option<WriteSession>,
+}
+
+impl Sink<'_> {
+    /// Which of `ids` are recorded, uncommitted appends of the session included.
+    async fn known(&mut self, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+        match &mut self.session {
+            Some(session) => session.known_event_ids(ids).await,
+            None => self.store.known_event_ids(ids).await,
+        }
+    }
+
+    /// Appends a decided batch; nothing for a batch whose lines were all recorded before.
+    async fn write(
+        &mut self,
+        request: AppendRequest,
+        counts: Counts,
+    ) -> Result<Option<Appended>, AppendError> {
+        if counts.events == 0 {
+            return Ok(None);
+        }
+        let Some(session) = &mut self.session else {
+            return self.store.append(request).await.map(Some);
+        };
+        let written = session.append(request).await;
+        let as_planned = match &written {
+            Err(AppendError::Storage(_)) => return written.map(Some),
+            Ok(appended) => landed_as_planned(appended, counts.first, counts.events),
+            Err(_) => false,
+        };
+        // After a surprise the working copy is folded again from the log, and the log it
+        // reads holds only what is committed.
+        if !as_planned || session.uncommitted_events() >= SESSION_COMMIT_EVENTS {
+            session
+                .commit()
+                .await
+                .map_err(|error| AppendError::Storage(Arc::new(error)))?;
+        }
+        written.map(Some)
+    }
+
+    /// Commits the session's last appends and gives the write lock back.
+    async fn end(self) -> Result<(), StoreError> {
+        match self.session {
+            Some(session) => session.end().await,
+            None => Ok(()),
+        }
+    }
 }
 
 /// Decides each batch against `working`, a private copy of the ledger that runs ahead of the
@@ -106,7 +190,7 @@ pub async fn import_alone(
 /// copy and nothing is read back after an append. While one batch is being written, the next
 /// is parsed and decided ([`overlap`]): the store's writer and the domain work side by side.
 async fn import_into_copy(
-    store: &EventStore,
+    sink: &mut Sink<'_>,
     mut working: Folded,
     input: impl BufRead,
     recorded_by: &str,
@@ -129,7 +213,7 @@ async fn import_into_copy(
             Ok(parsed) => parsed,
             Err(error) => {
                 // The batches before the bad line's stay committed, as if written one by one.
-                land(store, &mut working, flight, recorded_by, &mut report).await?;
+                land(sink, &mut working, flight, recorded_by, &mut report).await?;
                 return Err(error);
             }
         };
@@ -137,16 +221,16 @@ async fn import_into_copy(
         if batch.len() == batch_lines {
             let full = std::mem::take(&mut batch);
             flight =
-                Some(overlap(store, &mut working, flight, full, recorded_by, &mut report).await?);
+                Some(overlap(sink, &mut working, flight, full, recorded_by, &mut report).await?);
             progress(report.lines, bytes);
         }
     }
     if !batch.is_empty() {
-        flight = Some(overlap(store, &mut working, flight, batch, recorded_by, &mut report).await?);
+        flight = Some(overlap(sink, &mut working, flight, batch, recorded_by, &mut report).await?);
     }
-    land(store, &mut working, flight, recorded_by, &mut report).await?;
+    land(sink, &mut working, flight, recorded_by, &mut report).await?;
     progress(report.lines, bytes);
-    report.position = store.head().await?.position;
+    report.position = sink.store.head().await?.position;
     Ok(report)
 }
 
@@ -172,16 +256,24 @@ struct Counts {
     fresh: u64,
 }
 
-/// Decides `batch` against `working`, skipping lines recorded earlier or in `in_flight`.
+fn first_ids(batch: &[Parsed]) -> Vec<Uuid> {
+    batch.iter().map(|p| p.first_event_id).collect()
+}
+
+/// Decides `batch` against `working`, skipping lines recorded earlier (`known`, or looked up
+/// in the store when `None`) or in `in_flight`.
 async fn decide_batch(
     store: &EventStore,
     working: &mut Folded,
     batch: &[Parsed],
+    known: Option<HashSet<Uuid>>,
     in_flight: &HashSet<Uuid>,
     recorded_by: &str,
 ) -> Result<Decided, ImportError> {
-    let ids: Vec<Uuid> = batch.iter().map(|p| p.first_event_id).collect();
-    let known = store.known_event_ids(&ids).await?;
+    let known = match known {
+        Some(known) => known,
+        None => store.known_event_ids(&first_ids(batch)).await?,
+    };
     let fresh: Vec<&Parsed> = batch
         .iter()
         .filter(|p| !known.contains(&p.first_event_id) && !in_flight.contains(&p.first_event_id))
@@ -209,15 +301,16 @@ async fn decide_batch(
 /// batch did not land where the copy expected (another writer appended), `next` is decided
 /// again against the log; if it met a conflict, it is retried alone first.
 async fn overlap(
-    store: &EventStore,
+    sink: &mut Sink<'_>,
     working: &mut Folded,
     flight: Option<Flight>,
     next: Vec<Parsed>,
     recorded_by: &str,
     report: &mut ImportReport,
 ) -> Result<Flight, ImportError> {
+    let store = sink.store;
     let Some(Flight { lines, decided }) = flight else {
-        let decided = decide_batch(store, working, &next, &HashSet::new(), recorded_by).await?;
+        let decided = decide_alone(sink, working, &next, recorded_by).await?;
         return Ok(Flight {
             lines: next,
             decided,
@@ -225,16 +318,21 @@ async fn overlap(
     };
     let in_flight: HashSet<Uuid> = lines.iter().map(|p| p.first_event_id).collect();
     let Decided { request, counts } = decided;
+    // A session's connection answers one statement at a time: look up before writing.
+    let known = match sink.session.is_some() {
+        true => Some(sink.known(&first_ids(&next)).await?),
+        false => None,
+    };
     let (written, next_decided) = tokio::join!(
-        write(store, request, counts),
-        decide_batch(store, working, &next, &in_flight, recorded_by)
+        sink.write(request, counts),
+        decide_batch(store, working, &next, known, &in_flight, recorded_by)
     );
     let copy_still_valid =
-        settle(store, working, lines, written, counts, recorded_by, report).await?;
+        settle(sink, working, lines, written, counts, recorded_by, report).await?;
     let decided = match next_decided {
         Ok(decided) if copy_still_valid => decided,
         Err(error) if copy_still_valid => return Err(error),
-        _ => decide_batch(store, working, &next, &HashSet::new(), recorded_by).await?,
+        _ => decide_alone(sink, working, &next, recorded_by).await?,
     };
     Ok(Flight {
         lines: next,
@@ -242,9 +340,28 @@ async fn overlap(
     })
 }
 
+/// Decides `batch` with nothing in flight.
+async fn decide_alone(
+    sink: &mut Sink<'_>,
+    working: &mut Folded,
+    batch: &[Parsed],
+    recorded_by: &str,
+) -> Result<Decided, ImportError> {
+    let known = sink.known(&first_ids(batch)).await?;
+    decide_batch(
+        sink.store,
+        working,
+        batch,
+        Some(known),
+        &HashSet::new(),
+        recorded_by,
+    )
+    .await
+}
+
 /// Writes the last batch in flight, if any.
 async fn land(
-    store: &EventStore,
+    sink: &mut Sink<'_>,
     working: &mut Folded,
     flight: Option<Flight>,
     recorded_by: &str,
@@ -254,21 +371,9 @@ async fn land(
         return Ok(());
     };
     let Decided { request, counts } = decided;
-    let written = write(store, request, counts).await;
-    settle(store, working, lines, written, counts, recorded_by, report).await?;
+    let written = sink.write(request, counts).await;
+    settle(sink, working, lines, written, counts, recorded_by, report).await?;
     Ok(())
-}
-
-/// Appends a decided batch; nothing for a batch whose lines were all recorded before.
-async fn write(
-    store: &EventStore,
-    request: AppendRequest,
-    counts: Counts,
-) -> Result<Option<Appended>, AppendError> {
-    match counts.events {
-        0 => Ok(None),
-        _ => store.append(request).await.map(Some),
-    }
 }
 
 /// Counts a batch that landed; returns whether it landed where `working` placed it, and
@@ -295,7 +400,7 @@ fn landed(
 /// Counts a written batch, or retries it alone after a conflict. Returns whether `working`
 /// still matches the log (false when it had to be reset).
 async fn settle(
-    store: &EventStore,
+    sink: &mut Sink<'_>,
     working: &mut Folded,
     lines: Vec<Parsed>,
     written: Result<Option<Appended>, AppendError>,
@@ -307,7 +412,7 @@ async fn settle(
         // Another writer moved a stream this batch touches: refold and decide again.
         Err(AppendError::Conflict { .. }) => {
             *working = Folded::default();
-            import_batch(store, working, &lines, recorded_by, report).await?;
+            import_batch(sink, working, &lines, recorded_by, report).await?;
             Ok(false)
         }
         written => Ok(landed(working, written?, counts, report)),
@@ -334,16 +439,15 @@ fn parse(number: u64, text: &str) -> Result<Parsed, ImportError> {
 
 /// Decides and appends `batch` alone, deciding again after each conflict.
 async fn import_batch(
-    store: &EventStore,
+    sink: &mut Sink<'_>,
     working: &mut Folded,
     batch: &[Parsed],
     recorded_by: &str,
     report: &mut ImportReport,
 ) -> Result<(), ImportError> {
     loop {
-        let Decided { request, counts } =
-            decide_batch(store, working, batch, &HashSet::new(), recorded_by).await?;
-        match write(store, request, counts).await {
+        let Decided { request, counts } = decide_alone(sink, working, batch, recorded_by).await?;
+        match sink.write(request, counts).await {
             Err(AppendError::Conflict { .. }) => *working = Folded::default(),
             written => {
                 landed(working, written?, counts, report);

@@ -27,6 +27,11 @@ pub trait StorageBackend: Send + Sync + 'static {
     /// recomputed hash). Nothing is written when one does not.
     async fn restore_batch(&self, events: &[RecordedEvent]) -> Result<Head, RestoreError>;
 
+    /// Opens a write transaction that stays open across many appends (see
+    /// [`WriteSession`](crate::WriteSession)): it holds the database's write lock until it
+    /// ends, and every other writer waits.
+    async fn begin_session(&self) -> Result<Box<dyn BackendSession>, StoreError>;
+
     /// Up to `limit` events with position > `after_position`, in order.
     async fn read_page(
         &self,
@@ -92,6 +97,29 @@ pub trait StorageBackend: Send + Sync + 'static {
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError>;
 }
 
+/// One open write transaction of a backend. Dropping it without [`BackendSession::end`]
+/// rolls back everything written since its last commit.
+#[async_trait]
+pub trait BackendSession: Send {
+    /// Which of `ids` are stored, this transaction's own writes included.
+    async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError>;
+
+    /// Plans and writes `requests` inside the open transaction, as
+    /// [`StorageBackend::commit_batch`] does, without committing. After an outer error the
+    /// transaction holds part of a batch: the session must be dropped, not committed.
+    async fn write(
+        &mut self,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError>;
+
+    /// Commits what was written and opens the next transaction, keeping the write lock.
+    async fn commit(&mut self) -> Result<(), StoreError>;
+
+    /// Commits what was written and gives the write lock back.
+    async fn end(self: Box<Self>) -> Result<(), StoreError>;
+}
+
 /// The newest snapshot of a format at or before a position whose event was recorded by a
 /// time, with that event's hash (`?` placeholders; PostgreSQL rewrites them). The join on the
 /// events' primary key leaves out snapshots beyond the stored log.
@@ -111,6 +139,20 @@ pub(crate) const SAVE_SNAPSHOT: &str = "INSERT INTO projection_snapshots \
      (position, event_hash, format, created_at, body) VALUES (?, ?, ?, ?, ?) \
      ON CONFLICT (position, format) DO UPDATE SET event_hash = excluded.event_hash, \
      created_at = excluded.created_at, body = excluded.body";
+
+/// `SELECT event_id … IN (…)` for one chunk of ids, on either backend.
+pub(crate) fn known_ids_query<'a, DB: sqlx::Database>(ids: &'a [Uuid]) -> sqlx::QueryBuilder<'a, DB>
+where
+    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let mut q = sqlx::QueryBuilder::<DB>::new("SELECT event_id FROM events WHERE event_id IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(")");
+    q
+}
 
 /// `sql` with `?` placeholders numbered `$1, $2, …` for PostgreSQL.
 pub(crate) fn numbered_placeholders(sql: &str) -> String {

@@ -81,6 +81,8 @@ pub enum StoreError {
     UnknownToken(String),
     #[error("stored event at position {position} cannot be read: {reason}")]
     Corrupt { position: u64, reason: String },
+    #[error("the write session failed and rolled back what it had not committed")]
+    SessionRolledBack,
 }
 
 impl StoreError {

@@ -9,11 +9,13 @@ mod backend;
 mod error;
 mod hash;
 pub mod limits;
+mod memory;
 mod model;
 mod plan;
 pub use plan::StoredKey;
 mod postgres;
 mod restore;
+mod session;
 mod snapshot;
 mod sqlite;
 mod store;
@@ -21,13 +23,14 @@ mod tokens;
 mod verify;
 mod writer;
 
-pub use backend::StorageBackend;
+pub use backend::{BackendSession, StorageBackend};
 pub use error::{AppendError, RestoreError, StoreError, ValidationError};
 pub use hash::{chain_hash, HashInput, GENESIS_HASH};
 pub use model::{
     AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, IdempotencyKey, NewEvent,
     RecordedEvent, StreamAppend, StreamName,
 };
+pub use session::WriteSession;
 pub use snapshot::StoredSnapshot;
 pub use store::EventStore;
 pub use tokens::{CreatedToken, TokenRecord};

@@ -7,15 +7,17 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::ConnectOptions as _;
-use sqlx::{Postgres, QueryBuilder, Row as _, Transaction};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, numbered_placeholders, stored_key, to_sql_int, RawEvent, RawToken,
-    StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
+    head_from_parts, known_ids_query, numbered_placeholders, stored_key, to_sql_int,
+    BackendSession, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT,
+    PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL};
+use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
@@ -45,17 +47,47 @@ impl PostgresBackend {
         Ok(PostgresBackend { pool })
     }
 
-    async fn facts(
-        tx: &mut Transaction<'static, Postgres>,
+    /// Plans and writes a batch inside the caller's write transaction.
+    async fn write_on(
+        conn: &mut PgConnection,
         requests: &[&AppendRequest],
+        now_micros: i64,
+        memory: &mut SessionMemory,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+        let facts = Self::facts(conn, requests, memory).await?;
+        let plan = plan_batch(facts, requests, now_micros);
+        if !plan.rows.is_empty() {
+            Self::insert(conn, &plan.rows, &plan.keys, &plan.head).await?;
+            memory.wrote(&plan.rows, &plan.head);
+        }
+        Ok(plan.outcomes)
+    }
+
+    /// A transaction that holds the write lock (the head row) from its start.
+    async fn locked_transaction(
+        pool: &PgPool,
+    ) -> Result<Transaction<'static, Postgres>, StoreError> {
+        let mut tx = pool.begin().await?;
+        Self::locked_head(&mut tx).await?;
+        Ok(tx)
+    }
+
+    /// The facts a batch is planned on: what `memory` knows, the rest read under the lock.
+    async fn facts(
+        conn: &mut PgConnection,
+        requests: &[&AppendRequest],
+        memory: &mut SessionMemory,
     ) -> Result<BatchFacts, StoreError> {
-        let head = Self::locked_head(tx).await?;
+        let head = Self::locked_head(conn).await?;
+        memory.check(&head);
         let (streams, ids) = lookups(requests);
-        let versions = Self::stream_versions(tx, &streams).await?;
-        let existing = Self::existing(tx, &ids).await?;
+        let asked = memory.streams_to_ask(&streams);
+        let found = Self::stream_versions(conn, &asked).await?;
+        let versions = memory.versions(&streams, asked, found);
+        let existing = Self::existing(conn, &memory.ids_to_ask(&ids)).await?;
         let mut keys = HashMap::new();
         for key in key_lookups(requests) {
-            if let Some(stored) = load_key(&mut **tx, &key).await? {
+            if let Some(stored) = load_key(&mut *conn, &key).await? {
                 keys.insert(key, stored);
             }
         }
@@ -69,7 +101,7 @@ impl PostgresBackend {
 
     /// The current version of each of `streams` that has events.
     async fn stream_versions(
-        tx: &mut Transaction<'static, Postgres>,
+        conn: &mut PgConnection,
         streams: &[String],
     ) -> Result<HashMap<String, u64>, StoreError> {
         let mut versions = HashMap::with_capacity(streams.len());
@@ -82,7 +114,7 @@ impl PostgresBackend {
                 list.push_bind(s.as_str());
             }
             q.push(") GROUP BY stream");
-            for row in q.build().fetch_all(&mut **tx).await? {
+            for row in q.build().fetch_all(&mut *conn).await? {
                 let version: i64 = row.try_get(1)?;
                 versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
             }
@@ -91,17 +123,17 @@ impl PostgresBackend {
     }
 
     /// The head row, read under the write lock.
-    async fn locked_head(tx: &mut Transaction<'static, Postgres>) -> Result<Head, StoreError> {
+    async fn locked_head(conn: &mut PgConnection) -> Result<Head, StoreError> {
         let row = sqlx::query(
             "SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1 FOR UPDATE",
         )
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
         head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
     }
 
     async fn existing(
-        tx: &mut Transaction<'static, Postgres>,
+        conn: &mut PgConnection,
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Row>, StoreError> {
         let mut existing = HashMap::new();
@@ -114,7 +146,7 @@ impl PostgresBackend {
                 list.push_bind(*id);
             }
             q.push(")");
-            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut **tx).await? {
+            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut *conn).await? {
                 let row = raw.into_row()?;
                 existing.insert(row.event_id, row);
             }
@@ -123,7 +155,7 @@ impl PostgresBackend {
     }
 
     async fn insert(
-        tx: &mut Transaction<'static, Postgres>,
+        conn: &mut PgConnection,
         rows: &[Row],
         keys: &[(String, [u8; 32], String)],
         head: &Head,
@@ -135,7 +167,7 @@ impl PostgresBackend {
             .bind(key)
             .bind(&hash[..])
             .bind(result)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         }
         for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
@@ -155,7 +187,7 @@ impl PostgresBackend {
                     .push_bind(r.payload.as_str())
                     .push_bind(&r.hash[..]);
             });
-            q.build().execute(&mut **tx).await?;
+            q.build().execute(&mut *conn).await?;
         }
         sqlx::query(
             "UPDATE ledger_head SET position = $1, hash = $2, recorded_at = $3 WHERE id = 1",
@@ -163,7 +195,7 @@ impl PostgresBackend {
         .bind(to_sql_int(head.position))
         .bind(&head.hash[..])
         .bind(head.recorded_at_micros)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
@@ -177,15 +209,18 @@ impl StorageBackend for PostgresBackend {
         now_micros: i64,
     ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let facts = Self::facts(&mut tx, requests).await?;
-        let plan = plan_batch(facts, requests, now_micros);
-        if plan.rows.is_empty() {
-            tx.rollback().await?;
-        } else {
-            Self::insert(&mut tx, &plan.rows, &plan.keys, &plan.head).await?;
-            tx.commit().await?;
-        }
-        Ok(plan.outcomes)
+        let outcomes =
+            Self::write_on(&mut tx, requests, now_micros, &mut SessionMemory::default()).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    async fn begin_session(&self) -> Result<Box<dyn BackendSession>, StoreError> {
+        Ok(Box::new(PostgresSession {
+            tx: Some(Self::locked_transaction(&self.pool).await?),
+            pool: self.pool.clone(),
+            memory: SessionMemory::default(),
+        }))
     }
 
     async fn restore_batch(&self, events: &[RecordedEvent]) -> Result<Head, RestoreError> {
@@ -242,14 +277,7 @@ impl StorageBackend for PostgresBackend {
     async fn known_event_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
         let mut known = Vec::new();
         for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            let mut q =
-                QueryBuilder::<Postgres>::new("SELECT event_id FROM events WHERE event_id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            q.push(")");
-            for row in q.build().fetch_all(&self.pool).await? {
+            for row in known_ids_query(chunk).build().fetch_all(&self.pool).await? {
                 known.push(row.try_get(0)?);
             }
         }
@@ -413,4 +441,58 @@ async fn load_key<'e>(
         stored_key(row.try_get(0)?, &result)
     })
     .transpose()
+}
+
+/// A write transaction held open across appends; it holds the head row's lock, so every
+/// other writer waits. `None` only while a commit is replacing it.
+struct PostgresSession {
+    tx: Option<Transaction<'static, Postgres>>,
+    pool: PgPool,
+    memory: SessionMemory,
+}
+
+impl PostgresSession {
+    fn tx(&mut self) -> Result<&mut Transaction<'static, Postgres>, StoreError> {
+        self.tx.as_mut().ok_or(StoreError::SessionRolledBack)
+    }
+}
+
+#[async_trait]
+impl BackendSession for PostgresSession {
+    async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        let tx = self.tx()?;
+        let mut known = Vec::new();
+        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            for row in known_ids_query(chunk).build().fetch_all(&mut **tx).await? {
+                known.push(row.try_get(0)?);
+            }
+        }
+        self.memory.looked_up(ids, &known);
+        Ok(known)
+    }
+
+    async fn write(
+        &mut self,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+        let tx = self.tx.as_mut().ok_or(StoreError::SessionRolledBack)?;
+        PostgresBackend::write_on(tx, requests, now_micros, &mut self.memory).await
+    }
+
+    async fn commit(&mut self) -> Result<(), StoreError> {
+        self.memory.committed();
+        if let Some(tx) = self.tx.take() {
+            tx.commit().await?;
+        }
+        self.tx = Some(PostgresBackend::locked_transaction(&self.pool).await?);
+        Ok(())
+    }
+
+    async fn end(mut self: Box<Self>) -> Result<(), StoreError> {
+        if let Some(tx) = self.tx.take() {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
 }

@@ -3,25 +3,28 @@
 
 use std::collections::HashMap;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{
     ConnectOptions as _, Connection as _, QueryBuilder, Row as _, Sqlite, SqliteConnection,
-    SqlitePool, Transaction,
+    SqlitePool,
 };
 use uuid::Uuid;
 
 use crate::backend::{
-    events_from_packed_page, head_from_parts, stored_key, to_sql_int, RawEvent, RawToken,
-    StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
+    events_from_packed_page, head_from_parts, known_ids_query, stored_key, to_sql_int,
+    BackendSession, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT,
+    PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
     POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL, SQLITE_BUSY_TIMEOUT_MS,
     SQLITE_CACHE_KIB, SQLITE_WAL_AUTOCHECKPOINT_PAGES,
 };
+use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
@@ -59,7 +62,7 @@ pub(crate) struct SqliteBackend {
     /// turns among the pool's connections re-read the indexes' pages from the OS each time
     /// (7 GB read back during a 1M-event import); one writer keeps them warm. Taken out while
     /// in use and put back only after a transaction that ended cleanly.
-    writer: tokio::sync::Mutex<Option<SqliteConnection>>,
+    writer: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
 }
 
 impl SqliteBackend {
@@ -86,7 +89,7 @@ impl SqliteBackend {
         Ok(SqliteBackend {
             pool,
             reader: tokio::sync::Mutex::new(None),
-            writer: tokio::sync::Mutex::new(None),
+            writer: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 
@@ -108,13 +111,24 @@ impl SqliteBackend {
         now_micros: i64,
     ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let facts = Self::facts(&mut tx, requests).await?;
+        let outcomes =
+            Self::write_on(&mut tx, requests, now_micros, &mut SessionMemory::default()).await?;
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+
+    /// Plans and writes a batch inside the caller's write transaction.
+    async fn write_on(
+        conn: &mut SqliteConnection,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+        memory: &mut SessionMemory,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+        let facts = Self::facts(conn, requests, memory).await?;
         let plan = plan_batch(facts, requests, now_micros);
-        if plan.rows.is_empty() {
-            tx.rollback().await?;
-        } else {
-            Self::insert(&mut tx, &plan.rows, &plan.keys, &plan.head).await?;
-            tx.commit().await?;
+        if !plan.rows.is_empty() {
+            Self::insert(conn, &plan.rows, &plan.keys, &plan.head).await?;
+            memory.wrote(&plan.rows, &plan.head);
         }
         Ok(plan.outcomes)
     }
@@ -134,17 +148,22 @@ impl SqliteBackend {
         Ok(new_head)
     }
 
+    /// The facts a batch is planned on: what `memory` knows, the rest read under the lock.
     async fn facts(
-        tx: &mut Transaction<'_, Sqlite>,
+        conn: &mut SqliteConnection,
         requests: &[&AppendRequest],
+        memory: &mut SessionMemory,
     ) -> Result<BatchFacts, StoreError> {
-        let head = Self::locked_head(tx).await?;
+        let head = Self::locked_head(conn).await?;
+        memory.check(&head);
         let (streams, ids) = lookups(requests);
-        let versions = Self::stream_versions(tx, &streams).await?;
-        let existing = Self::existing(tx, &ids).await?;
+        let asked = memory.streams_to_ask(&streams);
+        let found = Self::stream_versions(conn, &asked).await?;
+        let versions = memory.versions(&streams, asked, found);
+        let existing = Self::existing(conn, &memory.ids_to_ask(&ids)).await?;
         let mut keys = HashMap::new();
         for key in key_lookups(requests) {
-            if let Some(stored) = load_key(&mut **tx, &key).await? {
+            if let Some(stored) = load_key(&mut *conn, &key).await? {
                 keys.insert(key, stored);
             }
         }
@@ -158,7 +177,7 @@ impl SqliteBackend {
 
     /// The current version of each of `streams` that has events.
     async fn stream_versions(
-        tx: &mut Transaction<'_, Sqlite>,
+        conn: &mut SqliteConnection,
         streams: &[String],
     ) -> Result<HashMap<String, u64>, StoreError> {
         let mut versions = HashMap::with_capacity(streams.len());
@@ -171,7 +190,7 @@ impl SqliteBackend {
                 list.push_bind(s.as_str());
             }
             q.push(") GROUP BY stream");
-            for row in q.build().fetch_all(&mut **tx).await? {
+            for row in q.build().fetch_all(&mut *conn).await? {
                 let version: i64 = row.try_get(1)?;
                 versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
             }
@@ -180,15 +199,15 @@ impl SqliteBackend {
     }
 
     /// The head row, read under the write lock.
-    async fn locked_head(tx: &mut Transaction<'_, Sqlite>) -> Result<Head, StoreError> {
+    async fn locked_head(conn: &mut SqliteConnection) -> Result<Head, StoreError> {
         let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *conn)
             .await?;
         head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
     }
 
     async fn existing(
-        tx: &mut Transaction<'_, Sqlite>,
+        conn: &mut SqliteConnection,
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, Row>, StoreError> {
         let mut existing = HashMap::new();
@@ -201,7 +220,7 @@ impl SqliteBackend {
                 list.push_bind(*id);
             }
             q.push(")");
-            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut **tx).await? {
+            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut *conn).await? {
                 let row = raw.into_row()?;
                 existing.insert(row.event_id, row);
             }
@@ -210,7 +229,7 @@ impl SqliteBackend {
     }
 
     async fn insert(
-        tx: &mut Transaction<'_, Sqlite>,
+        conn: &mut SqliteConnection,
         rows: &[Row],
         keys: &[(String, [u8; 32], String)],
         head: &Head,
@@ -222,7 +241,7 @@ impl SqliteBackend {
             .bind(key)
             .bind(&hash[..])
             .bind(result)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         }
         // `OR FAIL`: planning has already refused whatever a constraint would, so a violation
@@ -247,13 +266,13 @@ impl SqliteBackend {
                     .push_bind(r.payload.as_str())
                     .push_bind(&r.hash[..]);
             });
-            q.build().execute(&mut **tx).await?;
+            q.build().execute(&mut *conn).await?;
         }
         sqlx::query("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1")
             .bind(to_sql_int(head.position))
             .bind(&head.hash[..])
             .bind(head.recorded_at_micros)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
         Ok(())
     }
@@ -324,18 +343,22 @@ impl StorageBackend for SqliteBackend {
     async fn known_event_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
         let mut known = Vec::new();
         for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("SELECT event_id FROM events WHERE event_id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            q.push(")");
-            for row in q.build().fetch_all(&self.pool).await? {
+            for row in known_ids_query(chunk).build().fetch_all(&self.pool).await? {
                 known.push(row.try_get(0)?);
             }
         }
         Ok(known)
+    }
+
+    async fn begin_session(&self) -> Result<Box<dyn BackendSession>, StoreError> {
+        let mut slot = self.writer.clone().lock_owned().await;
+        let mut conn = self.writer_connection(&mut slot).await?;
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await?;
+        Ok(Box::new(SqliteSession {
+            slot,
+            conn,
+            memory: SessionMemory::default(),
+        }))
     }
 
     async fn head(&self) -> Result<Head, StoreError> {
@@ -462,6 +485,59 @@ impl StorageBackend for SqliteBackend {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+/// A write transaction on the writer's connection, held open across appends. The writer's
+/// slot stays locked for the session's life, so the group-commit writer waits for it; the
+/// connection goes back into the slot only after a clean end (dropped, it rolls back).
+struct SqliteSession {
+    slot: tokio::sync::OwnedMutexGuard<Option<SqliteConnection>>,
+    conn: SqliteConnection,
+    memory: SessionMemory,
+}
+
+#[async_trait]
+impl BackendSession for SqliteSession {
+    async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        let mut known = Vec::new();
+        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
+            for row in known_ids_query(chunk)
+                .build()
+                .fetch_all(&mut self.conn)
+                .await?
+            {
+                known.push(row.try_get(0)?);
+            }
+        }
+        self.memory.looked_up(ids, &known);
+        Ok(known)
+    }
+
+    async fn write(
+        &mut self,
+        requests: &[&AppendRequest],
+        now_micros: i64,
+    ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
+        SqliteBackend::write_on(&mut self.conn, requests, now_micros, &mut self.memory).await
+    }
+
+    async fn commit(&mut self) -> Result<(), StoreError> {
+        self.memory.committed();
+        sqlx::query("COMMIT").execute(&mut self.conn).await?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut self.conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn end(self: Box<Self>) -> Result<(), StoreError> {
+        let SqliteSession {
+            mut slot, mut conn, ..
+        } = *self;
+        sqlx::query("COMMIT").execute(&mut conn).await?;
+        *slot = Some(conn);
+        Ok(())
     }
 }
 

@@ -14,6 +14,7 @@ use crate::limits::{EVENTS_PER_APPEND_MAX, READ_PAGE_ROWS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent, StreamName};
 use crate::plan::validate;
 use crate::postgres::PostgresBackend;
+use crate::session::WriteSession;
 use crate::sqlite::SqliteBackend;
 use crate::tokens::{self, CreatedToken, TokenRecord};
 use crate::verify::{verify_log, VerifyReport};
@@ -81,6 +82,14 @@ impl EventStore {
             .await
             .map_err(|_| AppendError::Closed)?;
         answer.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// Takes the database's write lock for a bulk load: appends through the session share
+    /// transactions until it commits (see [`WriteSession`]). Every other append waits until
+    /// the session commits or ends, so hold it only for work that runs at full speed.
+    pub async fn write_session(&self) -> Result<WriteSession, StoreError> {
+        let inner = self.backend.begin_session().await?;
+        Ok(WriteSession::new(inner, self.counters.clone()))
     }
 
     /// Appends events recorded elsewhere (an export) exactly as they were: same positions,

@@ -51,6 +51,17 @@ impl Counters {
 }
 
 impl Counters {
+    /// Counts one committed transaction of `events` events and publishes its last position.
+    pub(crate) fn committed_transaction(&self, events: u64, last_position: u64) {
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+        self.events.fetch_add(events, Ordering::Relaxed);
+        self.committed.send_if_modified(|p| {
+            let newer = last_position > *p;
+            *p = (*p).max(last_position);
+            newer
+        });
+    }
+
     pub(crate) fn snapshot(&self) -> WriterStats {
         WriterStats {
             transactions: self.transactions.load(Ordering::Relaxed),
@@ -103,19 +114,13 @@ async fn commit(backend: &dyn StorageBackend, counters: &Counters, jobs: Vec<Job
                 .map(|a| a.events.len())
                 .sum();
             if written > 0 {
-                counters.transactions.fetch_add(1, Ordering::Relaxed);
-                counters.events.fetch_add(written as u64, Ordering::Relaxed);
                 let last = outcomes
                     .iter()
                     .filter_map(|o| o.as_ref().ok())
                     .map(Appended::last_position)
                     .max()
                     .unwrap_or(0);
-                counters.committed.send_if_modified(|p| {
-                    let newer = last > *p;
-                    *p = (*p).max(last);
-                    newer
-                });
+                counters.committed_transaction(written as u64, last);
             }
             counters
                 .requests
@@ -145,6 +150,6 @@ async fn commit(backend: &dyn StorageBackend, counters: &Counters, jobs: Vec<Job
 }
 
 /// Transaction time, truncated to the microseconds both backends store.
-fn now_micros() -> i64 {
+pub(crate) fn now_micros() -> i64 {
     Utc::now().timestamp_micros()
 }

@@ -402,3 +402,85 @@ fn generated_city_data_is_deterministic_and_imports_cleanly() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_bad_line_past_the_first_batch_keeps_the_batches_before_it_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let city = run_ok(&["generate", "--scale", "city", "--seed", "3"]).stdout;
+    let text = String::from_utf8(city).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let batch = ledger_api::import::BATCH_LINES_MAX;
+    assert!(lines.len() > 2 * batch, "the city file spans batches");
+    // The bad line sits in the third batch: the first two land, the third does not.
+    let bad_at = 2 * batch + 10;
+    let mut broken = lines.clone();
+    broken.insert(bad_at - 1, "not json");
+    let file = dir.path().join("broken.ndjson");
+    std::fs::write(&file, broken.join("\n")).unwrap();
+    let url = format!("sqlite://{}", dir.path().join("p.db").display());
+    let out = binary()
+        .args(["import", file.to_str().unwrap(), "--database-url", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("line {bad_at}: not a valid import line")),
+        "{err}"
+    );
+    let verify = run_ok(&["verify", "--database-url", &url]);
+    let verified = String::from_utf8_lossy(&verify.stdout).to_string();
+    let imported_events = |stdout: &str| -> u64 {
+        let after = stdout.split("imported ").nth(1).unwrap();
+        let events = after.split(" lines (").nth(1).unwrap();
+        events.split(' ').next().unwrap().parse().unwrap()
+    };
+    let fixed = dir.path().join("fixed.ndjson");
+    std::fs::write(&fixed, lines.join("\n")).unwrap();
+    let rerun = run_ok(&["import", fixed.to_str().unwrap(), "--database-url", &url]);
+    let rerun = String::from_utf8_lossy(&rerun.stdout).to_string();
+    assert!(
+        rerun.contains(&format!("{} already imported", 2 * batch)),
+        "{rerun}"
+    );
+    // Alone on a fresh ledger the same file lands as the two runs did together.
+    let whole_url = format!("sqlite://{}", dir.path().join("w.db").display());
+    let whole = run_ok(&[
+        "import",
+        fixed.to_str().unwrap(),
+        "--database-url",
+        &whole_url,
+    ]);
+    let whole = String::from_utf8_lossy(&whole.stdout).to_string();
+    let kept: u64 = verified
+        .split(" events")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(kept > 0, "{verified}");
+    assert_eq!(kept + imported_events(&rerun), imported_events(&whole));
+    let reports: Vec<String> = [&url, &whole_url]
+        .iter()
+        .map(|u| {
+            let report = run_ok(&[
+                "report",
+                "annual",
+                "--year",
+                "2023",
+                "--format",
+                "csv",
+                "--database-url",
+                u,
+            ])
+            .stdout;
+            String::from_utf8(report).unwrap()
+        })
+        .collect();
+    assert!(reports[0].contains("sponsorship,"), "{}", reports[0]);
+    assert_eq!(
+        reports[0], reports[1],
+        "the two ledgers report the same figures"
+    );
+}

@@ -10,6 +10,7 @@ use ledger_store::{
 
 use crate::helpers::*;
 pub use crate::restore::*;
+pub use crate::session::*;
 pub use crate::snapshots::*;
 
 pub async fn appended_events_read_back_with_their_full_envelope(db: &TestDb) {

@@ -4,6 +4,7 @@
 mod cases;
 mod helpers;
 mod restore;
+mod session;
 mod snapshots;
 
 macro_rules! conformance {
@@ -67,4 +68,8 @@ conformance!(
     a_snapshot_beyond_the_stored_log_is_never_returned,
     known_at_picks_the_newest_snapshot_recorded_by_then,
     pruning_keeps_the_newest_snapshots_and_saving_again_replaces,
+    a_session_appends_as_the_writer_does_and_others_see_it_at_commit,
+    other_writers_wait_for_the_session_and_continue_its_chain,
+    dropping_a_session_rolls_back_what_it_had_not_committed,
+    a_database_failure_rolls_the_session_back_and_it_refuses_to_commit,
 );

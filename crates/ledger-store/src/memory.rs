@@ -1,0 +1,161 @@
+//! What a write session knows of the log without asking the database again: stream versions
+//! it read or wrote, and event ids its last lookup found absent. Exact while the session holds
+//! the write lock; forgotten when another writer got in between two of its commits.
+
+use std::collections::{HashMap, HashSet};
+
+use uuid::Uuid;
+
+use crate::model::Head;
+use crate::plan::Row;
+
+#[derive(Default)]
+pub(crate) struct SessionMemory {
+    /// Where this session's last write left the log.
+    head: Option<Head>,
+    /// Current version of each stream seen; 0 for a stream looked up and not found.
+    versions: HashMap<String, u64>,
+    /// Ids looked up and not found, less those written since.
+    absent: HashSet<Uuid>,
+}
+
+impl SessionMemory {
+    /// Forgets everything unless `head` (read under the lock) is where this session's last
+    /// write left the log.
+    pub(crate) fn check(&mut self, head: &Head) {
+        if self.head.as_ref().is_some_and(|last| last != head) {
+            *self = SessionMemory::default();
+        }
+    }
+
+    /// The streams whose versions the database must be asked for.
+    pub(crate) fn streams_to_ask(&self, streams: &[String]) -> Vec<String> {
+        streams
+            .iter()
+            .filter(|s| !self.versions.contains_key(s.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    /// Records the database's answer for `asked` and returns the versions of every stream in
+    /// `streams` (absent when it has no events).
+    pub(crate) fn versions(
+        &mut self,
+        streams: &[String],
+        asked: Vec<String>,
+        found: HashMap<String, u64>,
+    ) -> HashMap<String, u64> {
+        for stream in asked {
+            let version = found.get(&stream).copied().unwrap_or(0);
+            self.versions.insert(stream, version);
+        }
+        streams
+            .iter()
+            .filter_map(|s| match self.versions.get(s) {
+                Some(&v) if v > 0 => Some((s.clone(), v)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The ids the database must be asked whether it holds.
+    pub(crate) fn ids_to_ask(&self, ids: &[Uuid]) -> Vec<Uuid> {
+        ids.iter()
+            .filter(|id| !self.absent.contains(id))
+            .copied()
+            .collect()
+    }
+
+    /// Remembers which of `asked` the database did not hold. An importer looks up the batch
+    /// after next before it writes the next one, so answers accumulate until written.
+    pub(crate) fn looked_up(&mut self, asked: &[Uuid], known: &[Uuid]) {
+        let known: HashSet<&Uuid> = known.iter().collect();
+        self.absent
+            .extend(asked.iter().filter(|id| !known.contains(id)).copied());
+    }
+
+    /// Bounds what is kept: ids looked up and never written do not pile up past a commit.
+    pub(crate) fn committed(&mut self) {
+        self.absent = HashSet::new();
+    }
+
+    /// Takes in what a write added.
+    pub(crate) fn wrote(&mut self, rows: &[Row], head: &Head) {
+        for row in rows {
+            self.absent.remove(&row.event_id);
+            match self.versions.get_mut(row.stream.as_str()) {
+                Some(version) => *version = row.stream_version,
+                None => {
+                    self.versions.insert(row.stream.clone(), row.stream_version);
+                }
+            }
+        }
+        self.head = Some(*head);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(position: u64) -> Head {
+        Head {
+            position,
+            hash: [position as u8; 32],
+            recorded_at_micros: 1,
+        }
+    }
+
+    fn row(stream: &str, stream_version: u64, event_id: Uuid) -> Row {
+        Row {
+            position: 1,
+            stream: stream.to_owned(),
+            stream_version,
+            event_id,
+            kind: "Noted".to_owned(),
+            schema_version: 1,
+            occurred_on: chrono::NaiveDate::MIN,
+            recorded_at_micros: 1,
+            recorded_by: "clerk".to_owned(),
+            source_ref: None,
+            payload: "{}".to_owned(),
+            hash: [0; 32],
+        }
+    }
+
+    #[test]
+    fn what_a_session_wrote_or_looked_up_is_not_asked_again() {
+        let mut memory = SessionMemory::default();
+        let (written, looked_up) = (Uuid::new_v4(), Uuid::new_v4());
+        let streams = vec!["a".to_owned(), "b".to_owned()];
+        let versions = memory.versions(
+            &streams,
+            streams.clone(),
+            HashMap::from([("a".to_owned(), 4)]),
+        );
+        assert_eq!(versions, HashMap::from([("a".to_owned(), 4)]));
+        memory.looked_up(&[written, looked_up], &[]);
+        memory.wrote(&[row("b", 1, written)], &head(5));
+        memory.check(&head(5));
+        assert!(memory.streams_to_ask(&streams).is_empty());
+        assert_eq!(memory.versions(&streams, vec![], HashMap::new())["b"], 1);
+        // A written id is stored now: the database must answer for it again.
+        assert_eq!(memory.ids_to_ask(&[written, looked_up]), vec![written]);
+        memory.committed();
+        assert_eq!(memory.ids_to_ask(&[looked_up]), vec![looked_up]);
+    }
+
+    #[test]
+    fn another_writer_between_two_commits_makes_the_session_forget() {
+        let mut memory = SessionMemory::default();
+        let id = Uuid::new_v4();
+        memory.looked_up(&[id], &[]);
+        memory.wrote(&[row("a", 1, Uuid::new_v4())], &head(1));
+        memory.check(&head(2));
+        assert_eq!(
+            memory.streams_to_ask(&["a".to_owned()]),
+            vec!["a".to_owned()]
+        );
+        assert_eq!(memory.ids_to_ask(&[id]), vec![id]);
+    }
+}

@@ -1,0 +1,145 @@
+//! A write session: one writer holds the database's write lock across many appends and
+//! commits when it chooses, instead of one transaction (one fsync, one pass of dirty index
+//! pages through the WAL) per append. For bulk loads such as an import; every other writer,
+//! in this process or another, waits for the session to commit or end.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::backend::BackendSession;
+use crate::error::{AppendError, StoreError};
+use crate::model::{AppendRequest, Appended};
+use crate::plan::validate;
+use crate::writer::{now_micros, Counters};
+
+/// The session's statements run on a task of their own, so that a caller computing between
+/// its awaits (an importer deciding the next batch while this one is written) does not stall
+/// them: a statement's round trip needs the task that sent it to be polled again.
+pub struct WriteSession {
+    /// `None` once a write failed in the database: the open transaction was rolled back.
+    worker: Option<mpsc::Sender<Command>>,
+    counters: Arc<Counters>,
+    /// Events written since the last commit, and the last of their positions.
+    uncommitted: u64,
+    last_position: u64,
+}
+
+type Outcomes = Vec<Result<Appended, AppendError>>;
+
+enum Command {
+    Known(Vec<Uuid>, oneshot::Sender<Result<Vec<Uuid>, StoreError>>),
+    Write(AppendRequest, oneshot::Sender<Result<Outcomes, StoreError>>),
+    Commit(oneshot::Sender<Result<(), StoreError>>),
+    End(oneshot::Sender<Result<(), StoreError>>),
+}
+
+/// Runs the session's commands in order until the session ends or is dropped; dropping the
+/// backend session without ending it rolls back what it had not committed.
+async fn serve(mut session: Box<dyn BackendSession>, mut commands: mpsc::Receiver<Command>) {
+    while let Some(command) = commands.recv().await {
+        match command {
+            Command::Known(ids, reply) => {
+                let _ = reply.send(session.known_event_ids(&ids).await);
+            }
+            Command::Write(request, reply) => {
+                let _ = reply.send(session.write(&[&request], now_micros()).await);
+            }
+            Command::Commit(reply) => {
+                let _ = reply.send(session.commit().await);
+            }
+            Command::End(reply) => {
+                let _ = reply.send(session.end().await);
+                return;
+            }
+        }
+    }
+}
+
+impl WriteSession {
+    pub(crate) fn new(inner: Box<dyn BackendSession>, counters: Arc<Counters>) -> Self {
+        let (sender, receiver) = mpsc::channel(1);
+        tokio::spawn(serve(inner, receiver));
+        WriteSession {
+            worker: Some(sender),
+            counters,
+            uncommitted: 0,
+            last_position: 0,
+        }
+    }
+
+    /// Sends one command and waits for its answer.
+    async fn ask<T>(
+        &mut self,
+        command: impl FnOnce(oneshot::Sender<Result<T, StoreError>>) -> Command,
+    ) -> Result<T, StoreError> {
+        let worker = self.worker.as_ref().ok_or(StoreError::SessionRolledBack)?;
+        let (reply, answer) = oneshot::channel();
+        let answered = match worker.send(command(reply)).await {
+            Ok(()) => answer.await.unwrap_or(Err(StoreError::SessionRolledBack)),
+            Err(_) => Err(StoreError::SessionRolledBack),
+        };
+        if answered.is_err() {
+            // Part of a batch may be in the transaction: drop it, rolling back.
+            self.worker = None;
+            self.uncommitted = 0;
+        }
+        answered
+    }
+
+    /// Which of `ids` are stored, this session's uncommitted appends included.
+    pub async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+        let ids = ids.to_vec();
+        let known = self.ask(|reply| Command::Known(ids, reply)).await?;
+        Ok(known.into_iter().collect())
+    }
+
+    /// Appends as [`EventStore::append`](crate::EventStore::append) does, with the same
+    /// checks and answers, but the events are durable only after the next
+    /// [`WriteSession::commit`] or [`WriteSession::end`]. A database failure rolls back every
+    /// append since the last commit and ends the session.
+    pub async fn append(&mut self, request: AppendRequest) -> Result<Appended, AppendError> {
+        validate(&request)?;
+        let mut outcomes = self
+            .ask(|reply| Command::Write(request, reply))
+            .await
+            .map_err(|error| AppendError::Storage(Arc::new(error)))?;
+        let outcome = outcomes.pop().ok_or(AppendError::Closed)?;
+        if let Ok(appended) = &outcome {
+            if !appended.idempotent_replay {
+                self.uncommitted += appended.events.len() as u64;
+                self.last_position = self.last_position.max(appended.last_position());
+            }
+        }
+        outcome
+    }
+
+    /// Events appended since the last commit.
+    pub fn uncommitted_events(&self) -> u64 {
+        self.uncommitted
+    }
+
+    /// Makes every append so far durable; the session keeps the write lock.
+    pub async fn commit(&mut self) -> Result<(), StoreError> {
+        self.ask(Command::Commit).await?;
+        self.published();
+        Ok(())
+    }
+
+    /// Makes every append so far durable and gives the write lock back.
+    pub async fn end(mut self) -> Result<(), StoreError> {
+        self.ask(Command::End).await?;
+        self.published();
+        Ok(())
+    }
+
+    fn published(&mut self) {
+        if self.uncommitted > 0 {
+            self.counters
+                .committed_transaction(self.uncommitted, self.last_position);
+        }
+        self.uncommitted = 0;
+    }
+}
