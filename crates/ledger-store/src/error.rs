@@ -83,9 +83,30 @@ pub enum StoreError {
     Corrupt { position: u64, reason: String },
     #[error("the write session failed and rolled back what it had not committed")]
     SessionRolledBack,
+    /// A failure reported by SQLite's C interface, with its extended result code.
+    #[error("database error: {message} (SQLite code {code})")]
+    Sqlite { code: i32, message: String },
 }
 
+/// SQLite's extended result codes for a UNIQUE and a PRIMARY KEY violation.
+const SQLITE_CONSTRAINT_UNIQUE: i32 = 2067;
+const SQLITE_CONSTRAINT_PRIMARYKEY: i32 = 1555;
+
 impl StoreError {
+    /// True when an insert broke a uniqueness constraint, whichever way the row was written.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Sqlite { code, .. } => {
+                matches!(
+                    *code,
+                    SQLITE_CONSTRAINT_UNIQUE | SQLITE_CONSTRAINT_PRIMARYKEY
+                )
+            }
+            _ => false,
+        }
+    }
+
     /// True when the database could not be reached or was too busy: worth a retry later,
     /// not a bug.
     pub fn is_unavailable(&self) -> bool {

@@ -5,6 +5,8 @@
 //! PostgreSQL (the server backend), and one façade ([`EventStore`]) that routes every append
 //! through a single group-commit writer task.
 
+#![deny(unsafe_code)]
+
 mod backend;
 mod error;
 mod hash;
@@ -18,6 +20,7 @@ mod restore;
 mod session;
 mod snapshot;
 mod sqlite;
+mod sqlite_rows;
 mod store;
 mod tokens;
 mod verify;

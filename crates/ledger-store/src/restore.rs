@@ -73,12 +73,8 @@ fn check_fields(e: &RecordedEvent) -> Result<(), RestoreError> {
 /// A unique violation on insert can only be an event id: positions and stream versions were
 /// checked under the lock.
 pub(crate) fn duplicate_or(error: crate::error::StoreError) -> RestoreError {
-    match &error {
-        crate::error::StoreError::Database(sqlx::Error::Database(db))
-            if db.is_unique_violation() =>
-        {
-            RestoreError::DuplicateEventId
-        }
-        _ => RestoreError::Store(error),
+    match error.is_unique_violation() {
+        true => RestoreError::DuplicateEventId,
+        false => RestoreError::Store(error),
     }
 }

@@ -44,8 +44,6 @@ const PAGE_PACKED: &str = "SELECT count(*), CAST(group_concat(concat(\
      stream, kind, occurred_on, recorded_by, source_ref, payload, event_id, hash), '') AS BLOB) \
      FROM (SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?)";
 
-/// SQLite allows 32,766 bound variables per statement; 12 columns × 1,000 rows stays below.
-const INSERT_ROWS_PER_STATEMENT: usize = 1_000;
 /// Ids or stream names per `IN (…)` lookup, well below the variable limit.
 const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
 
@@ -246,28 +244,9 @@ impl SqliteBackend {
         }
         // `OR FAIL`: planning has already refused whatever a constraint would, so a violation
         // is a fault that fails the whole transaction anyway. Under the default `ABORT`,
-        // SQLite keeps a statement journal of every page a multi-row insert touches so it can
-        // undo just that statement; `FAIL` needs none.
-        for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT OR FAIL INTO events ({EVENT_COLUMNS}) "
-            ));
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(to_sql_int(r.position))
-                    .push_bind(r.stream.as_str())
-                    .push_bind(to_sql_int(r.stream_version))
-                    .push_bind(r.event_id)
-                    .push_bind(r.kind.as_str())
-                    .push_bind(i64::from(r.schema_version))
-                    .push_bind(r.occurred_on)
-                    .push_bind(r.recorded_at_micros)
-                    .push_bind(r.recorded_by.as_str())
-                    .push_bind(r.source_ref.as_deref())
-                    .push_bind(r.payload.as_str())
-                    .push_bind(&r.hash[..]);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
+        // SQLite keeps a statement journal of every page a statement touches so it can undo
+        // just that statement; `FAIL` needs none.
+        crate::sqlite_rows::insert_rows(conn, rows).await?;
         sqlx::query("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1")
             .bind(to_sql_int(head.position))
             .bind(&head.hash[..])

@@ -60,6 +60,7 @@ conformance!(
     a_restored_log_has_the_same_positions_times_and_hashes,
     a_restore_with_an_altered_event_names_it_and_writes_nothing,
     a_restore_must_continue_the_stored_head,
+    a_restore_reusing_a_stored_event_id_is_refused_and_writes_nothing,
     restored_events_reach_subscribers,
     the_signing_seed_is_made_once_and_shared_by_every_store,
     pages_return_exact_text_and_agree_with_stream_reads,

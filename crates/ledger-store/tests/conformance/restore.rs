@@ -97,3 +97,37 @@ pub async fn restored_events_reach_subscribers(db: &TestDb) {
     commits.changed().await.unwrap();
     assert_eq!(*commits.borrow(), 3);
 }
+
+pub async fn a_restore_reusing_a_stored_event_id_is_refused_and_writes_nothing(db: &TestDb) {
+    let log = exported(db, 3).await;
+    let copy_db = db.another().await;
+    let copy = copy_db.open().await;
+    copy.restore(&log[..2]).await.unwrap();
+    // The third event continues the chain (its hash recomputed) but reuses the first one's id:
+    // only the database's unique index can refuse it.
+    let mut reused = log[2].clone();
+    reused.event_id = log[0].event_id;
+    reused.hash = ledger_store::chain_hash(
+        &log[1].hash,
+        &ledger_store::HashInput {
+            position: reused.position,
+            stream: &reused.stream,
+            stream_version: reused.stream_version,
+            event_id: reused.event_id,
+            kind: &reused.kind,
+            schema_version: reused.schema_version,
+            occurred_on: reused.occurred_on,
+            recorded_at_micros: reused.recorded_at.timestamp_micros(),
+            recorded_by: &reused.recorded_by,
+            source_ref: reused.source_ref.as_deref(),
+            payload: &reused.payload,
+        },
+    );
+    let refused = copy.restore(&[reused]).await;
+    assert!(
+        matches!(refused, Err(RestoreError::DuplicateEventId)),
+        "{refused:?}"
+    );
+    assert_eq!(all(&copy).await, log[..2].to_vec());
+    assert_eq!(copy.head().await.unwrap().position, 2);
+}
