@@ -197,41 +197,76 @@ async fn import_into_copy(
     batch_lines: usize,
     mut progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ImportError> {
-    let batch_lines = batch_lines.max(1);
     let mut report = ImportReport::default();
-    let mut batch: Vec<Parsed> = Vec::with_capacity(batch_lines);
+    let mut batches = Batches::new(input, batch_lines);
+    let mut next = batches.read();
     let mut flight: Option<Flight> = None;
-    let mut bytes = 0u64;
-    for (index, text) in input.lines().enumerate() {
-        let text = text?;
-        bytes += text.len() as u64 + 1;
-        if text.trim().is_empty() {
-            continue;
-        }
-        let parsed = parse(index as u64 + 1, &text);
-        let parsed = match parsed {
-            Ok(parsed) => parsed,
+    loop {
+        let batch = match next {
+            Ok(batch) if batch.is_empty() => break,
+            Ok(batch) => batch,
             Err(error) => {
                 // The batches before the bad line's stay committed, as if written one by one.
                 land(sink, &mut working, flight, recorded_by, &mut report).await?;
                 return Err(error);
             }
         };
-        batch.push(parsed);
-        if batch.len() == batch_lines {
-            let full = std::mem::take(&mut batch);
-            flight =
-                Some(overlap(sink, &mut working, flight, full, recorded_by, &mut report).await?);
-            progress(report.lines, bytes);
-        }
-    }
-    if !batch.is_empty() {
-        flight = Some(overlap(sink, &mut working, flight, batch, recorded_by, &mut report).await?);
+        let (decided, following) = overlap(
+            sink,
+            &mut working,
+            flight,
+            batch,
+            &mut batches,
+            recorded_by,
+            &mut report,
+        )
+        .await?;
+        flight = Some(decided);
+        next = following;
+        progress(report.lines, batches.bytes);
     }
     land(sink, &mut working, flight, recorded_by, &mut report).await?;
-    progress(report.lines, bytes);
+    progress(report.lines, batches.bytes);
     report.position = sink.store.head().await?.position;
     Ok(report)
+}
+
+/// The input read and parsed a batch at a time.
+struct Batches<R> {
+    lines: std::io::Lines<R>,
+    size: usize,
+    /// Lines and bytes read so far.
+    line: u64,
+    bytes: u64,
+}
+
+impl<R: BufRead> Batches<R> {
+    fn new(input: R, size: usize) -> Self {
+        Batches {
+            lines: input.lines(),
+            size: size.max(1),
+            line: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The next batch of non-blank lines, parsed; empty at the end of the input. A bad line
+    /// ends the batch with its error.
+    fn read(&mut self) -> Result<Vec<Parsed>, ImportError> {
+        let mut batch = Vec::with_capacity(self.size);
+        while batch.len() < self.size {
+            let Some(text) = self.lines.next() else {
+                break;
+            };
+            self.line += 1;
+            let text = text?;
+            self.bytes += text.len() as u64 + 1;
+            if !text.trim().is_empty() {
+                batch.push(parse(self.line, &text)?);
+            }
+        }
+        Ok(batch)
+    }
 }
 
 /// A batch decided and handed to the store, not yet known to have landed.
@@ -300,21 +335,24 @@ async fn decide_batch(
 /// Writes the batch in flight while deciding `next`; returns `next` in flight. If the written
 /// batch did not land where the copy expected (another writer appended), `next` is decided
 /// again against the log; if it met a conflict, it is retried alone first.
-async fn overlap(
+async fn overlap<R: BufRead>(
     sink: &mut Sink<'_>,
     working: &mut Folded,
     flight: Option<Flight>,
     next: Vec<Parsed>,
+    batches: &mut Batches<R>,
     recorded_by: &str,
     report: &mut ImportReport,
-) -> Result<Flight, ImportError> {
+) -> Result<(Flight, Result<Vec<Parsed>, ImportError>), ImportError> {
     let store = sink.store;
     let Some(Flight { lines, decided }) = flight else {
         let decided = decide_alone(sink, working, &next, recorded_by).await?;
-        return Ok(Flight {
+        let following = batches.read();
+        let flight = Flight {
             lines: next,
             decided,
-        });
+        };
+        return Ok((flight, following));
     };
     let in_flight: HashSet<Uuid> = lines.iter().map(|p| p.first_event_id).collect();
     let Decided { request, counts } = decided;
@@ -323,10 +361,11 @@ async fn overlap(
         true => Some(sink.known(&first_ids(&next)).await?),
         false => None,
     };
-    let (written, next_decided) = tokio::join!(
-        sink.write(request, counts),
-        decide_batch(store, working, &next, known, &in_flight, recorded_by)
-    );
+    // The batch after `next` is read while this one is written, too.
+    let (written, (next_decided, following)) = tokio::join!(sink.write(request, counts), async {
+        let decided = decide_batch(store, working, &next, known, &in_flight, recorded_by).await;
+        (decided, batches.read())
+    });
     let copy_still_valid =
         settle(sink, working, lines, written, counts, recorded_by, report).await?;
     let decided = match next_decided {
@@ -334,10 +373,11 @@ async fn overlap(
         Err(error) if copy_still_valid => return Err(error),
         _ => decide_alone(sink, working, &next, recorded_by).await?,
     };
-    Ok(Flight {
+    let flight = Flight {
         lines: next,
         decided,
-    })
+    };
+    Ok((flight, following))
 }
 
 /// Decides `batch` with nothing in flight.
