@@ -188,7 +188,8 @@ impl Sink<'_> {
 /// Decides each batch against `working`, a private copy of the ledger that runs ahead of the
 /// log: the batch's events are applied to it as they are decided, so the next batch needs no
 /// copy and nothing is read back after an append. While one batch is being written, the next
-/// is parsed and decided ([`overlap`]): the store's writer and the domain work side by side.
+/// is decided and the one after it read and parsed ([`overlap`]): the store and the domain work
+/// side by side.
 async fn import_into_copy(
     sink: &mut Sink<'_>,
     mut working: Folded,

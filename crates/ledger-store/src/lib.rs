@@ -16,6 +16,7 @@ mod model;
 mod plan;
 pub use plan::StoredKey;
 mod postgres;
+mod postgres_rows;
 mod restore;
 mod session;
 mod snapshot;

@@ -24,8 +24,6 @@ use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
 
-/// PostgreSQL allows 65,535 bound parameters per statement; 12 columns × 4,000 rows stays below.
-const INSERT_ROWS_PER_STATEMENT: usize = 4_000;
 /// Ids or stream names per `IN (…)` lookup, well below the variable limit.
 const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
 
@@ -170,25 +168,7 @@ impl PostgresBackend {
             .execute(&mut *conn)
             .await?;
         }
-        for chunk in rows.chunks(INSERT_ROWS_PER_STATEMENT) {
-            let mut q =
-                QueryBuilder::<Postgres>::new(format!("INSERT INTO events ({EVENT_COLUMNS}) "));
-            q.push_values(chunk, |mut b, r| {
-                b.push_bind(to_sql_int(r.position))
-                    .push_bind(r.stream.as_str())
-                    .push_bind(to_sql_int(r.stream_version))
-                    .push_bind(r.event_id)
-                    .push_bind(r.kind.as_str())
-                    .push_bind(i64::from(r.schema_version))
-                    .push_bind(r.occurred_on)
-                    .push_bind(r.recorded_at_micros)
-                    .push_bind(r.recorded_by.as_str())
-                    .push_bind(r.source_ref.as_deref())
-                    .push_bind(r.payload.as_str())
-                    .push_bind(&r.hash[..]);
-            });
-            q.build().execute(&mut *conn).await?;
-        }
+        crate::postgres_rows::copy_rows(conn, rows).await?;
         sqlx::query(
             "UPDATE ledger_head SET position = $1, hash = $2, recorded_at = $3 WHERE id = 1",
         )
