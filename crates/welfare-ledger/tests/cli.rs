@@ -34,6 +34,13 @@ fn ok(out: std::process::Output) -> std::process::Output {
 }
 
 /// Runs the binary with `args` and asserts it succeeded.
+/// The 2023 annual report of the ledger at `url`, as CSV.
+fn annual_2023_csv(url: &str) -> String {
+    let args = ["report", "annual", "--year", "2023", "--format", "csv"];
+    let out = run_ok(&[&args[..], &["--database-url", url]].concat());
+    String::from_utf8(out.stdout).unwrap()
+}
+
 fn run_ok(args: &[&str]) -> std::process::Output {
     ok(binary().args(args).output().unwrap())
 }
@@ -243,20 +250,7 @@ fn import_then_report_prints_the_halong_figures_and_a_reimport_appends_nothing()
         text.contains(" ₫"),
         "money is shown as dong for people: {text}"
     );
-    let csv = binary()
-        .args([
-            "report",
-            "annual",
-            "--year",
-            "2023",
-            "--format",
-            "csv",
-            "--database-url",
-            &url,
-        ])
-        .output()
-        .unwrap();
-    let csv = String::from_utf8_lossy(&csv.stdout);
+    let csv = annual_2023_csv(&url);
     assert!(csv.starts_with("section,field,value\n"));
     assert!(csv.contains("sponsorship,children,120\n"), "{csv}");
 }
@@ -463,20 +457,7 @@ fn a_bad_line_past_the_first_batch_keeps_the_batches_before_it_and_a_rerun_compl
     assert_eq!(kept + imported_events(&rerun), imported_events(&whole));
     let reports: Vec<String> = [&url, &whole_url]
         .iter()
-        .map(|u| {
-            let report = run_ok(&[
-                "report",
-                "annual",
-                "--year",
-                "2023",
-                "--format",
-                "csv",
-                "--database-url",
-                u,
-            ])
-            .stdout;
-            String::from_utf8(report).unwrap()
-        })
+        .map(|u| annual_2023_csv(u))
         .collect();
     assert!(reports[0].contains("sponsorship,"), "{}", reports[0]);
     assert_eq!(
