@@ -1,12 +1,14 @@
 //! The one trait both backends implement, and the row shape they share.
 
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{Row, StoredKey};
+use crate::plan::{Row, StoredKey, StoredRow};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
 
@@ -417,7 +419,7 @@ fn recorded_at_time(position: u64, micros: i64) -> Result<DateTime<Utc>, StoreEr
 }
 
 impl RawEvent {
-    pub(crate) fn into_row(self) -> Result<Row, StoreError> {
+    pub(crate) fn into_row(self) -> Result<StoredRow, StoreError> {
         let (position, stream_version, schema_version, hash) = checked_parts(
             self.position,
             self.stream_version,
@@ -426,16 +428,16 @@ impl RawEvent {
         )?;
         Ok(Row {
             position,
-            stream: self.stream,
+            stream: Cow::Owned(self.stream),
             stream_version,
             event_id: self.event_id,
-            kind: self.kind,
+            kind: Cow::Owned(self.kind),
             schema_version,
             occurred_on: self.occurred_on,
             recorded_at_micros: self.recorded_at,
-            recorded_by: self.recorded_by,
-            source_ref: self.source_ref,
-            payload: self.payload,
+            recorded_by: Cow::Owned(self.recorded_by),
+            source_ref: self.source_ref.map(Cow::Owned),
+            payload: Cow::Owned(self.payload),
             hash,
         })
     }
@@ -445,15 +447,15 @@ impl RawEvent {
         Ok(RecordedEvent {
             recorded_at: recorded_at_time(row.position, row.recorded_at_micros)?,
             position: row.position,
-            stream: row.stream,
+            stream: row.stream.into_owned(),
             stream_version: row.stream_version,
             event_id: row.event_id,
-            kind: row.kind,
+            kind: row.kind.into_owned(),
             schema_version: row.schema_version,
             occurred_on: row.occurred_on,
-            recorded_by: row.recorded_by,
-            source_ref: row.source_ref,
-            payload: row.payload,
+            recorded_by: row.recorded_by.into_owned(),
+            source_ref: row.source_ref.map(Cow::into_owned),
+            payload: row.payload.into_owned(),
             hash: row.hash,
         })
     }

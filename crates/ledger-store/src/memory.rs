@@ -80,13 +80,14 @@ impl SessionMemory {
     }
 
     /// Takes in what a write added.
-    pub(crate) fn wrote(&mut self, rows: &[Row], head: &Head) {
+    pub(crate) fn wrote(&mut self, rows: &[Row<'_>], head: &Head) {
         for row in rows {
             self.absent.remove(&row.event_id);
-            match self.versions.get_mut(row.stream.as_str()) {
+            match self.versions.get_mut(row.stream.as_ref()) {
                 Some(version) => *version = row.stream_version,
                 None => {
-                    self.versions.insert(row.stream.clone(), row.stream_version);
+                    self.versions
+                        .insert(row.stream.to_string(), row.stream_version);
                 }
             }
         }
@@ -106,19 +107,19 @@ mod tests {
         }
     }
 
-    fn row(stream: &str, stream_version: u64, event_id: Uuid) -> Row {
+    fn row(stream: &str, stream_version: u64, event_id: Uuid) -> Row<'_> {
         Row {
             position: 1,
-            stream: stream.to_owned(),
+            stream: stream.into(),
             stream_version,
             event_id,
-            kind: "Noted".to_owned(),
+            kind: "Noted".into(),
             schema_version: 1,
             occurred_on: chrono::NaiveDate::MIN,
             recorded_at_micros: 1,
-            recorded_by: "clerk".to_owned(),
+            recorded_by: "clerk".into(),
             source_ref: None,
-            payload: "{}".to_owned(),
+            payload: "{}".into(),
             hash: [0; 32],
         }
     }

@@ -2,6 +2,7 @@
 //! positions and versions, with which hashes. Backends fetch the facts it needs (head, stream
 //! versions, already-stored event ids), call [`plan_batch`], and write the rows it returns.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
@@ -38,7 +39,7 @@ pub(crate) fn validate(request: &AppendRequest) -> Result<(), ValidationError> {
             max: STREAMS_PER_APPEND_MAX,
         });
     }
-    let mut ids = HashSet::new();
+    let mut ids = HashSet::with_capacity(count);
     for s in &request.streams {
         if s.events.is_empty() {
             return Err(ValidationError::EmptyStream {
@@ -114,7 +115,7 @@ pub(crate) struct BatchFacts {
     /// Current version of each stream the batch touches; absent means no stream (0).
     pub versions: HashMap<String, u64>,
     /// Events of the batch whose ids are already stored.
-    pub existing: HashMap<Uuid, Row>,
+    pub existing: HashMap<Uuid, StoredRow>,
     /// Idempotency keys of the batch already stored: request hash and original result.
     pub keys: HashMap<String, StoredKey>,
 }
@@ -126,37 +127,42 @@ pub struct StoredKey {
     pub result: Appended,
 }
 
-/// One row to insert.
+/// One row to insert. A planned row borrows its text from the request it came from, a row
+/// read back from the database owns it: copying every field of every event cost an import
+/// five allocations, copies and cross-thread frees per event.
 #[derive(Clone, Debug)]
-pub(crate) struct Row {
+pub(crate) struct Row<'a> {
     pub position: u64,
-    pub stream: String,
+    pub stream: Cow<'a, str>,
     pub stream_version: u64,
     pub event_id: Uuid,
-    pub kind: String,
+    pub kind: Cow<'a, str>,
     pub schema_version: u32,
     pub occurred_on: NaiveDate,
     pub recorded_at_micros: i64,
-    pub recorded_by: String,
-    pub source_ref: Option<String>,
-    pub payload: String,
+    pub recorded_by: Cow<'a, str>,
+    pub source_ref: Option<Cow<'a, str>>,
+    pub payload: Cow<'a, str>,
     pub hash: [u8; 32],
 }
 
-impl Row {
+/// A row read back from the database.
+pub(crate) type StoredRow = Row<'static>;
+
+impl Row<'_> {
     fn same_content(&self, stream: &StreamName, e: &NewEvent) -> bool {
         self.stream == stream.as_str()
-            && self.kind == e.kind
+            && self.kind == e.kind.as_str()
             && self.schema_version == e.schema_version
             && self.occurred_on == e.occurred_on
-            && self.recorded_by == e.recorded_by
-            && self.source_ref == e.source_ref
-            && self.payload == e.payload
+            && self.recorded_by == e.recorded_by.as_str()
+            && self.source_ref.as_deref() == e.source_ref.as_deref()
+            && self.payload == e.payload.as_str()
     }
 }
 
-pub(crate) struct Plan {
-    pub rows: Vec<Row>,
+pub(crate) struct Plan<'a> {
+    pub rows: Vec<Row<'a>>,
     /// Idempotency keys to store with the rows: (key, request hash, result as JSON).
     pub keys: Vec<(String, [u8; 32], String)>,
     pub outcomes: Vec<Result<Appended, AppendError>>,
@@ -192,11 +198,11 @@ pub(crate) fn lookups(requests: &[&AppendRequest]) -> (Vec<String>, Vec<Uuid>) {
 
 /// Decides every request of a batch in order. A refused request writes nothing and does not
 /// affect the others; later requests see the versions earlier ones produced.
-pub(crate) fn plan_batch(
+pub(crate) fn plan_batch<'a>(
     mut facts: BatchFacts,
-    requests: &[&AppendRequest],
+    requests: &[&'a AppendRequest],
     now_micros: i64,
-) -> Plan {
+) -> Plan<'a> {
     let mut rows = Vec::with_capacity(requests.iter().map(|r| r.event_count()).sum());
     let mut outcomes = Vec::with_capacity(requests.len());
     let recorded_at_micros = now_micros.max(facts.head.recorded_at_micros);
@@ -273,9 +279,9 @@ fn remember_key(
 /// `Some` when the request's events are already stored: the original result if the content
 /// matches, an error otherwise. `None` when none of its ids is known.
 fn replay_of_stored(
-    existing: &HashMap<Uuid, Row>,
+    existing: &HashMap<Uuid, StoredRow>,
     in_batch: &HashMap<Uuid, usize>,
-    rows: &[Row],
+    rows: &[Row<'_>],
     request: &AppendRequest,
 ) -> Option<Result<Appended, AppendError>> {
     let mut found = Vec::new();
@@ -313,11 +319,11 @@ fn replay_of_stored(
     }
 }
 
-fn plan_request(
+fn plan_request<'a>(
     facts: &mut BatchFacts,
-    request: &AppendRequest,
+    request: &'a AppendRequest,
     recorded_at_micros: i64,
-    rows: &mut Vec<Row>,
+    rows: &mut Vec<Row<'a>>,
     in_batch: &mut HashMap<Uuid, usize>,
 ) -> Result<Appended, AppendError> {
     // Entries apply in order, and a stream may appear more than once (an importer keeps the
@@ -342,7 +348,9 @@ fn plan_request(
     }
     let mut appended = Vec::with_capacity(request.event_count());
     for s in &request.streams {
-        let version = facts.versions.entry(s.stream.to_string()).or_insert(0);
+        let name = s.stream.as_str();
+        let mut version = facts.versions.get(name).copied().unwrap_or(0);
+        let version = &mut version;
         for e in &s.events {
             *version += 1;
             let position = facts.head.position + 1;
@@ -370,16 +378,16 @@ fn plan_request(
             in_batch.insert(e.event_id, rows.len());
             rows.push(Row {
                 position,
-                stream: s.stream.to_string(),
+                stream: Cow::Borrowed(s.stream.as_str()),
                 stream_version: *version,
                 event_id: e.event_id,
-                kind: e.kind.clone(),
+                kind: Cow::Borrowed(&e.kind),
                 schema_version: e.schema_version,
                 occurred_on: e.occurred_on,
                 recorded_at_micros,
-                recorded_by: e.recorded_by.clone(),
-                source_ref: e.source_ref.clone(),
-                payload: e.payload.clone(),
+                recorded_by: Cow::Borrowed(&e.recorded_by),
+                source_ref: e.source_ref.as_deref().map(Cow::Borrowed),
+                payload: Cow::Borrowed(&e.payload),
                 hash,
             });
             appended.push(AppendedEvent {
@@ -388,6 +396,12 @@ fn plan_request(
                 stream_version: *version,
                 position,
             });
+        }
+        match facts.versions.get_mut(name) {
+            Some(stored) => *stored = *version,
+            None => {
+                facts.versions.insert(name.to_owned(), *version);
+            }
         }
     }
     Ok(Appended {

@@ -19,7 +19,7 @@ use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL};
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
+use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
@@ -136,7 +136,7 @@ impl PostgresBackend {
     async fn existing(
         conn: &mut PgConnection,
         ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Row>, StoreError> {
+    ) -> Result<HashMap<Uuid, StoredRow>, StoreError> {
         let mut existing = HashMap::new();
         for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Postgres>::new(format!(
@@ -157,7 +157,7 @@ impl PostgresBackend {
 
     async fn insert(
         conn: &mut PgConnection,
-        rows: &[Row],
+        rows: &[Row<'_>],
         keys: &[(String, [u8; 32], String)],
         head: &Head,
     ) -> Result<(), StoreError> {

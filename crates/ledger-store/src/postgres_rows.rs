@@ -15,7 +15,7 @@ use crate::plan::Row;
 const COPY_CHUNK_BYTES: usize = 1 << 20;
 
 /// Inserts `rows` inside the caller's open write transaction.
-pub(crate) async fn copy_rows(conn: &mut PgConnection, rows: &[Row]) -> Result<(), StoreError> {
+pub(crate) async fn copy_rows(conn: &mut PgConnection, rows: &[Row<'_>]) -> Result<(), StoreError> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -84,16 +84,16 @@ mod tests {
     fn a_row_is_one_line_with_every_separator_in_a_value_escaped() {
         let row = Row {
             position: 7,
-            stream: "household-1".to_owned(),
+            stream: "household-1".into(),
             stream_version: 2,
             event_id: uuid::Uuid::nil(),
-            kind: "Noted".to_owned(),
+            kind: "Noted".into(),
             schema_version: 1,
             occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 6, 1).unwrap_or_default(),
             recorded_at_micros: 42,
-            recorded_by: "clerk\t1".to_owned(),
+            recorded_by: "clerk\t1".into(),
             source_ref: None,
-            payload: "{\"note\":\"a\\\\b\nc\"}".to_owned(),
+            payload: "{\"note\":\"a\\\\b\nc\"}".into(),
             hash: [0xab; 32],
         };
         let mut line = String::new();

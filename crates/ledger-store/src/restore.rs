@@ -3,6 +3,7 @@
 //! that every event continues the stored chain, recomputing each hash, before writing any.
 //! Like the rest of the store it knows nothing of what the payloads mean.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use crate::error::RestoreError;
@@ -24,7 +25,7 @@ pub(crate) fn plan_restore(
     head: Head,
     versions: HashMap<String, u64>,
     events: &[RecordedEvent],
-) -> Result<(Vec<Row>, Head), RestoreError> {
+) -> Result<(Vec<Row<'_>>, Head), RestoreError> {
     let mut chain = ChainCheck::continuing(head, versions);
     let mut rows = Vec::with_capacity(events.len());
     for e in events {
@@ -35,16 +36,16 @@ pub(crate) fn plan_restore(
         })?;
         rows.push(Row {
             position: e.position,
-            stream: e.stream.clone(),
+            stream: Cow::Borrowed(&e.stream),
             stream_version: e.stream_version,
             event_id: e.event_id,
-            kind: e.kind.clone(),
+            kind: Cow::Borrowed(&e.kind),
             schema_version: e.schema_version,
             occurred_on: e.occurred_on,
             recorded_at_micros: e.recorded_at.timestamp_micros(),
-            recorded_by: e.recorded_by.clone(),
-            source_ref: e.source_ref.clone(),
-            payload: e.payload.clone(),
+            recorded_by: Cow::Borrowed(&e.recorded_by),
+            source_ref: e.source_ref.as_deref().map(Cow::Borrowed),
+            payload: Cow::Borrowed(&e.payload),
             hash: e.hash,
         });
     }

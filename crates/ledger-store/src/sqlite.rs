@@ -26,7 +26,7 @@ use crate::limits::{
 };
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey};
+use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
@@ -213,7 +213,7 @@ impl SqliteBackend {
     async fn existing(
         conn: &mut SqliteConnection,
         ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, Row>, StoreError> {
+    ) -> Result<HashMap<Uuid, StoredRow>, StoreError> {
         let mut existing = HashMap::new();
         for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(format!(
@@ -234,7 +234,7 @@ impl SqliteBackend {
 
     async fn insert(
         conn: &mut SqliteConnection,
-        rows: &[Row],
+        rows: &[Row<'_>],
         keys: &[(String, [u8; 32], String)],
         head: &Head,
     ) -> Result<(), StoreError> {

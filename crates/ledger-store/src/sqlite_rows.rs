@@ -21,7 +21,7 @@ use crate::plan::Row;
 /// planning has already refused whatever a constraint would.
 pub(crate) async fn insert_rows(
     conn: &mut SqliteConnection,
-    rows: &[Row],
+    rows: &[Row<'_>],
 ) -> Result<(), StoreError> {
     let mut handle = conn.lock_handle().await?;
     let db = handle.as_raw_handle();
