@@ -13,6 +13,10 @@ pub const PAGE_SIZE_MAX: u32 = 1_000;
 /// Events per page when no `limit` is given.
 pub const PAGE_SIZE_DEFAULT: u32 = 100;
 
+/// Most rows one page of a list answer returns (`limit`). Ten thousand sponsorships are about
+/// 3 MB of JSON; the whole list at province scale is 14 MB.
+pub const LIST_PAGE_ROWS_MAX: u32 = 10_000;
+
 /// Longest a request may take to produce its response before it is answered 408. Historical
 /// queries replay the log; this bounds what one of them can cost.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

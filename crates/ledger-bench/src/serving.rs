@@ -201,6 +201,11 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
             "as_of_rows",
             format!("/api/v1/sponsorship/sponsorships?as_of={year}-06-30"),
         ),
+        // A page of them, as a dashboard would ask.
+        (
+            "as_of_rows_page",
+            format!("/api/v1/sponsorship/sponsorships?as_of={year}-06-30&offset=0&limit=1000"),
+        ),
         // Children turning 18 do not yet: a past `as_of` replays the log.
         (
             "as_of_replayed",
@@ -244,6 +249,10 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
         (
             "known_at_rows",
             format!("/api/v1/sponsorship/sponsorships?known_at={middle}"),
+        ),
+        (
+            "known_at_rows_page",
+            format!("/api/v1/sponsorship/sponsorships?known_at={middle}&offset=0&limit=1000"),
         ),
         // Children turning 18 replay a past `known_at` from the nearest snapshot.
         (

@@ -5,5 +5,6 @@ pub mod commands;
 pub mod events;
 pub mod exports;
 pub mod health;
+pub mod page;
 pub mod queries;
 pub mod tokens;

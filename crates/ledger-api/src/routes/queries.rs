@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{scope, Access, Authorized, Caller, Scope};
 use crate::extract::ApiQuery;
 use crate::problem::ApiError;
+use crate::routes::page::{Page, PageInfo, PageParams};
 use crate::state::AppState;
 use crate::view::Folded;
 use tokio::sync::RwLockReadGuard;
@@ -50,6 +51,41 @@ pub struct Answer {
     pub position: u64,
     /// The query's figures: a list of rows or one object, depending on the query.
     pub data: serde_json::Value,
+    /// Present when the request asked for a page of a list answer (`offset`, `limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub page: Option<PageInfo>,
+}
+
+/// An [`Answer`] as written: the figures serialized straight from the query's result, not
+/// through a `serde_json::Value` (building one for a 48,000-row list took most of its time).
+#[derive(Serialize)]
+struct Rendered<'a, D: Serialize> {
+    as_of: NaiveDate,
+    known_at: Option<DateTime<Utc>>,
+    at_position: Option<u64>,
+    position: u64,
+    data: &'a D,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    page: Option<PageInfo>,
+}
+
+type Header = (NaiveDate, Option<DateTime<Utc>>, Option<u64>, u64);
+
+impl<'a, D: Serialize> Rendered<'a, D> {
+    fn new(
+        (as_of, known_at, at_position, position): Header,
+        data: &'a D,
+        page: Option<PageInfo>,
+    ) -> Self {
+        Rendered {
+            as_of,
+            known_at,
+            at_position,
+            position,
+            data,
+            page,
+        }
+    }
 }
 
 /// Today in Vietnam (UTC+7), the default `as_of`.
@@ -127,6 +163,7 @@ async fn answer<T: Serialize>(
     caller: &Caller,
     uri: &OriginalUri,
     (time, valid_time): (TimeParams, ValidTime),
+    page: Option<Page>,
     query: impl FnOnce(&Ledger, NaiveDate, Option<u64>) -> T,
 ) -> Result<Response, ApiError> {
     let (known_at, at_position) = (time.known_at, time.at_position);
@@ -137,13 +174,14 @@ async fn answer<T: Serialize>(
         (time, valid_time),
         query,
         |data, on, position| {
-            json_bytes(&Answer {
-                as_of: on,
-                known_at,
-                at_position,
-                position,
-                data: serde_json::to_value(data).map_err(|e| ApiError::Internal(e.to_string()))?,
-            })
+            let header = (on, known_at, at_position, position);
+            match page {
+                None => json_bytes(&Rendered::new(header, &data, None)),
+                Some(page) => {
+                    let (rows, info) = page.cut(&data)?;
+                    json_bytes(&Rendered::new(header, &rows, Some(info)))
+                }
+            }
         },
     )
     .await
@@ -337,7 +375,7 @@ pub struct BudgetParams {
 /// The budget book: allocated, committed, disbursed and remaining per programme × funding
 /// source × unit × month.
 #[utoipa::path(get, path = "/api/v1/budgets", tag = "queries",
-    params(TimeParams, GroupingParams, BudgetParams), security(("bearer" = ["aggregates"])),
+    params(TimeParams, GroupingParams, BudgetParams, PageParams), security(("bearer" = ["aggregates"])),
     responses((status = 200, body = Answer), (status = 400, body = crate::problem::Problem),
         (status = 401, body = crate::problem::Problem), (status = 403, body = crate::problem::Problem)))]
 pub async fn budgets(
@@ -347,7 +385,9 @@ pub async fn budgets(
     ApiQuery(time): ApiQuery<TimeParams>,
     ApiQuery(g): ApiQuery<GroupingParams>,
     ApiQuery(b): ApiQuery<BudgetParams>,
+    ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Response, ApiError> {
+    let page = page.check()?;
     let filter = budget::BudgetFilter {
         programme_id: parse_id("programme", b.programme)?,
         source: parse_id("source", b.source)?,
@@ -363,6 +403,7 @@ pub async fn budgets(
         &auth.caller,
         &uri,
         (time, ValidTime::Bitemporal),
+        page,
         |l, _, upto| match horizon(l, Asked { as_of, upto }) {
             Some(horizon) => budget::budget_book_as_of(l, &filter, grouping, horizon),
             None => budget::budget_book(l, &filter, grouping),
@@ -403,7 +444,7 @@ macro_rules! queries {
         |$ledger:ident, $on:ident, $as_of:ident, $grouping:ident, $f:ident| $body:expr;)*) => {
         $(
             #[utoipa::path(get, path = $path, tag = "queries", summary = $summary,
-                params(TimeParams, GroupingParams, FilterParams),
+                params(TimeParams, GroupingParams, FilterParams, PageParams),
                 security(("bearer" = [$scope_name])),
                 responses((status = 200, body = Answer),
                     (status = 400, body = crate::problem::Problem, content_type = "application/problem+json"),
@@ -416,12 +457,14 @@ macro_rules! queries {
                 ApiQuery(time): ApiQuery<TimeParams>,
                 ApiQuery(g): ApiQuery<GroupingParams>,
                 ApiQuery($f): ApiQuery<FilterParams>,
+                ApiQuery(page): ApiQuery<PageParams>,
             ) -> Result<Response, ApiError> {
                 debug_assert_eq!(<scope::$scope as Scope>::ACCESS.scope(), $scope_name);
                 let $grouping = g.resolve(time.as_of.unwrap_or_else(today))?;
                 let $f = Filters::check($f)?;
+                let page = page.check()?;
                 let as_of = time.as_of;
-                answer(&state, &auth.caller, &uri, (time, ValidTime::$valid_time), |$ledger, $on, upto| {
+                answer(&state, &auth.caller, &uri, (time, ValidTime::$valid_time), page, |$ledger, $on, upto| {
                     let $as_of = Asked { as_of, upto };
                     $body
                 }).await

@@ -120,3 +120,60 @@ pub async fn an_as_of_after_every_business_date_is_answered_as_the_replay_would(
         assert_eq!(strip(live), strip(replayed), "{path}");
     }
 }
+
+/// Pages of a list answer, laid end to end, are the whole list; an object answer and a bad
+/// `limit` are refused with the field named.
+pub async fn a_list_answer_pages_with_offset_and_limit_and_an_object_refuses_them(app: TestApp) {
+    crate::inspection::load_halong(&app).await;
+    let path = "/api/v1/sponsorship/sponsorships";
+    let whole = app.get_ok(Role::Finance, path).await;
+    assert!(
+        whole.get("page").is_none(),
+        "an unpaged answer keeps its shape"
+    );
+    let rows = whole["data"].as_array().unwrap().clone();
+    assert!(rows.len() >= 5, "the fixture has sponsorships to page");
+
+    let mut laid = Vec::new();
+    let mut offset = Some(0);
+    while let Some(at) = offset {
+        let page = app
+            .get_ok(Role::Finance, &format!("{path}?offset={at}&limit=2"))
+            .await;
+        assert_eq!(page["position"], whole["position"]);
+        assert_eq!(page["page"]["offset"], at);
+        assert_eq!(page["page"]["limit"], 2);
+        assert_eq!(page["page"]["total"], rows.len());
+        let got = page["data"].as_array().unwrap();
+        assert!(got.len() <= 2 && !got.is_empty());
+        laid.extend(got.iter().cloned());
+        offset = page["page"]["next_offset"].as_u64();
+        if let Some(next) = offset {
+            assert_eq!(next, at + got.len() as u64);
+        }
+    }
+    assert_eq!(laid, rows);
+
+    let past = app
+        .get_ok(Role::Finance, &format!("{path}?offset={}", rows.len() + 3))
+        .await;
+    assert_eq!(past["data"], serde_json::json!([]));
+    assert!(past["page"]["next_offset"].is_null());
+    let tail = app.get_ok(Role::Finance, &format!("{path}?offset=1")).await;
+    assert_eq!(tail["data"].as_array().unwrap()[..], rows[1..]);
+
+    for (query, field) in [
+        ("/api/v1/sponsorship/sponsorships?limit=0", "limit"),
+        ("/api/v1/sponsorship/sponsorships?limit=10001", "limit"),
+        ("/api/v1/sponsorship/sponsorships?offset=-1", "offset"),
+        ("/api/v1/sponsorship/totals?limit=5", "limit"),
+        ("/api/v1/sponsorship/totals?offset=5", "offset"),
+    ] {
+        let response = app.get_as(Role::Finance, query).send().await.unwrap();
+        let body = problem(response, 400).await;
+        assert!(
+            body["detail"].as_str().unwrap().contains(field),
+            "{query}: {body}"
+        );
+    }
+}

@@ -38,6 +38,7 @@ on_both_backends!(
     answers::a_repeated_query_is_answered_again_until_the_ledger_moves,
     answers::an_as_of_after_every_business_date_is_answered_as_the_replay_would,
     answers::a_historical_answer_is_reused_only_for_the_same_log_and_the_same_caller_rights,
+    answers::a_list_answer_pages_with_offset_and_limit_and_an_object_refuses_them,
     cases::health_needs_no_token_and_reports_the_head,
     cases::every_route_answers_every_role_as_its_scope_says,
     cases::the_feed_pages_with_a_cursor_and_refuses_bad_limits,
