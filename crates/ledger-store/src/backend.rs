@@ -142,7 +142,7 @@ pub(crate) const SAVE_SNAPSHOT: &str = "INSERT INTO projection_snapshots \
      ON CONFLICT (position, format) DO UPDATE SET event_hash = excluded.event_hash, \
      created_at = excluded.created_at, body = excluded.body";
 
-/// `SELECT event_id … IN (…)` for one chunk of ids, on either backend.
+/// `SELECT event_id … IN (…)` for one chunk of ids (SQLite; PostgreSQL binds one array).
 pub(crate) fn known_ids_query<'a, DB: sqlx::Database>(ids: &'a [Uuid]) -> sqlx::QueryBuilder<'a, DB>
 where
     Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,

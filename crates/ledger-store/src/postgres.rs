@@ -7,13 +7,13 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::ConnectOptions as _;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _, Transaction};
+use sqlx::{PgConnection, Postgres, Row as _, Transaction};
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, known_ids_query, numbered_placeholders, stored_key, to_sql_int,
-    BackendSession, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT,
-    PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
+    head_from_parts, numbered_placeholders, stored_key, to_sql_int, BackendSession, RawEvent,
+    RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT,
+    TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL};
@@ -23,9 +23,6 @@ use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, 
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
-
-/// Ids or stream names per `IN (…)` lookup, well below the variable limit.
-const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
 
 pub(crate) struct PostgresBackend {
     pool: PgPool,
@@ -138,19 +135,18 @@ impl PostgresBackend {
         ids: &[Uuid],
     ) -> Result<HashMap<Uuid, StoredRow>, StoreError> {
         let mut existing = HashMap::new();
-        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Postgres>::new(format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE event_id IN ("
-            ));
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            q.push(")");
-            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut *conn).await? {
-                let row = raw.into_row()?;
-                existing.insert(row.event_id, row);
-            }
+        if ids.is_empty() {
+            return Ok(existing);
+        }
+        let raws: Vec<RawEvent> = sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE event_id = ANY($1)"
+        ))
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await?;
+        for raw in raws {
+            let row = raw.into_row()?;
+            existing.insert(row.event_id, row);
         }
         Ok(existing)
     }
@@ -258,13 +254,7 @@ impl StorageBackend for PostgresBackend {
     }
 
     async fn known_event_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
-        let mut known = Vec::new();
-        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            for row in known_ids_query(chunk).build().fetch_all(&self.pool).await? {
-                known.push(row.try_get(0)?);
-            }
-        }
-        Ok(known)
+        known_ids(&self.pool, ids).await
     }
 
     async fn head(&self) -> Result<Head, StoreError> {
@@ -444,12 +434,7 @@ impl PostgresSession {
 impl BackendSession for PostgresSession {
     async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
         let tx = self.tx()?;
-        let mut known = Vec::new();
-        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            for row in known_ids_query(chunk).build().fetch_all(&mut **tx).await? {
-                known.push(row.try_get(0)?);
-            }
-        }
+        let known = known_ids(&mut **tx, ids).await?;
         self.memory.looked_up(ids, &known);
         Ok(known)
     }
@@ -478,4 +463,19 @@ impl BackendSession for PostgresSession {
         }
         Ok(())
     }
+}
+
+/// Which of `ids` are stored: one statement and one array parameter whatever their number
+/// (an `IN` list of one placeholder per id was a statement text per list length, prepared
+/// anew as the lengths varied, and chunked at 1,000).
+async fn known_ids<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT event_id FROM events WHERE event_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(executor)
+            .await?,
+    )
 }
