@@ -86,7 +86,7 @@ pub trait StorageBackend: Send + Sync + 'static {
         event_hash: &[u8],
         format: i64,
         created_at: i64,
-        body: &[u8],
+        body: Vec<u8>,
     ) -> Result<(), StoreError>;
 
     /// The newest snapshot matching `query`, joined with the hash of its event.

@@ -345,7 +345,7 @@ impl StorageBackend for PostgresBackend {
         event_hash: &[u8],
         format: i64,
         created_at: i64,
-        body: &[u8],
+        body: Vec<u8>,
     ) -> Result<(), StoreError> {
         sqlx::query(&numbered_placeholders(SAVE_SNAPSHOT))
             .bind(position)

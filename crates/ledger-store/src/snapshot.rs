@@ -71,13 +71,15 @@ impl RawSnapshot {
 }
 
 impl EventStore {
-    /// Stores (or replaces) the snapshot of `format` at `position`.
+    /// Stores (or replaces) the snapshot of `format` at `position`. The body is taken by value:
+    /// SQLite's driver would otherwise copy it (tens of megabytes at province scale) to hand it
+    /// to its worker thread.
     pub async fn save_snapshot(
         &self,
         position: u64,
         event_hash: &[u8; 32],
         format: u32,
-        body: &[u8],
+        body: Vec<u8>,
     ) -> Result<(), StoreError> {
         let now = Utc::now().timestamp_micros();
         self.backend

@@ -439,7 +439,7 @@ impl StorageBackend for SqliteBackend {
         event_hash: &[u8],
         format: i64,
         created_at: i64,
-        body: &[u8],
+        body: Vec<u8>,
     ) -> Result<(), StoreError> {
         sqlx::query(SAVE_SNAPSHOT)
             .bind(position)

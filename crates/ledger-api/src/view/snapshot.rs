@@ -72,13 +72,14 @@ pub async fn write(store: &EventStore, folded: Folded) -> Result<Option<Written>
     let body = tokio::task::spawn_blocking(move || encode(&folded.ledger)).await??;
     let encode = started.elapsed();
     let started = Instant::now();
+    let bytes = body.len();
     store
-        .save_snapshot(position, &hash, SNAPSHOT_FORMAT, &body)
+        .save_snapshot(position, &hash, SNAPSHOT_FORMAT, body)
         .await?;
     store.prune_snapshots(SNAPSHOTS_KEPT).await?;
     Ok(Some(Written {
         position,
-        bytes: body.len(),
+        bytes,
         encode,
         save: started.elapsed(),
     }))

@@ -92,7 +92,7 @@ pub async fn a_snapshot_whose_event_hash_differs_is_ignored(app: TestApp) {
     let wrong = app.store.event_hash_at(at - 1).await.unwrap().unwrap();
     let head = app.store.head().await.unwrap().position;
     app.store
-        .save_snapshot(head, &wrong, SNAPSHOT_FORMAT, &planted_body())
+        .save_snapshot(head, &wrong, SNAPSHOT_FORMAT, planted_body())
         .await
         .unwrap();
     let state = AppState::load(app.store.clone()).await.unwrap();
@@ -113,7 +113,7 @@ pub async fn a_snapshot_of_another_format_is_ignored(app: TestApp) {
             head.position,
             &head.hash,
             SNAPSHOT_FORMAT + 1,
-            &planted_body(),
+            planted_body(),
         )
         .await
         .unwrap();
@@ -139,7 +139,7 @@ pub async fn a_corrupt_snapshot_body_is_ignored(app: TestApp) {
             earlier.position,
             &earlier.log_hash.clone().try_into().unwrap(),
             SNAPSHOT_FORMAT,
-            &earlier.body,
+            earlier.body.clone(),
         )
         .await
         .unwrap();
@@ -148,7 +148,7 @@ pub async fn a_corrupt_snapshot_body_is_ignored(app: TestApp) {
             head.position,
             &head.hash,
             SNAPSHOT_FORMAT,
-            b"{\"not\": \"a ledger\"}",
+            b"{\"not\": \"a ledger\"}".to_vec(),
         )
         .await
         .unwrap();
@@ -186,7 +186,7 @@ pub async fn historical_answers_from_a_snapshot_equal_a_full_replay(app: TestApp
     // (valid) hash and the answer at its position is the planted one.
     let hash = store.event_hash_at(at).await.unwrap().unwrap();
     store
-        .save_snapshot(at, &hash, SNAPSHOT_FORMAT, &planted_body())
+        .save_snapshot(at, &hash, SNAPSHOT_FORMAT, planted_body())
         .await
         .unwrap();
     let (got, _) = replay_at(store, None, None, Some(at)).await.unwrap();
@@ -201,7 +201,7 @@ pub async fn historical_answers_from_a_snapshot_equal_a_full_replay(app: TestApp
     let body = snapshot::encode(&prefix).unwrap();
     assert_eq!(snapshot::latest_occurred_on(&body).unwrap(), Some(latest));
     store
-        .save_snapshot(at, &hash, SNAPSHOT_FORMAT, &body)
+        .save_snapshot(at, &hash, SNAPSHOT_FORMAT, body)
         .await
         .unwrap();
     let before_latest = latest.pred_opt().unwrap();
@@ -223,7 +223,7 @@ pub async fn historical_answers_from_a_snapshot_equal_a_full_replay(app: TestApp
             at,
             &hash,
             SNAPSHOT_FORMAT,
-            &snapshot::encode(&first_only).unwrap(),
+            snapshot::encode(&first_only).unwrap(),
         )
         .await
         .unwrap();

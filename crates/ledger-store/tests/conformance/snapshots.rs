@@ -21,12 +21,12 @@ pub async fn snapshots_come_back_newest_at_or_before_a_position_of_their_format(
     for p in [3u64, 6, 9] {
         let body = format!("body-{p}").into_bytes();
         store
-            .save_snapshot(p, &hashes[p as usize - 1], 1, &body)
+            .save_snapshot(p, &hashes[p as usize - 1], 1, body.clone())
             .await
             .unwrap();
     }
     store
-        .save_snapshot(10, &hashes[9], 2, b"other format")
+        .save_snapshot(10, &hashes[9], 2, b"other format".to_vec())
         .await
         .unwrap();
 
@@ -52,7 +52,10 @@ pub async fn snapshots_come_back_newest_at_or_before_a_position_of_their_format(
 pub async fn a_snapshot_with_another_hash_does_not_match_the_log(db: &TestDb) {
     let store = db.open().await;
     let hashes = log_of(&store, 4).await;
-    store.save_snapshot(4, &hashes[2], 1, b"x").await.unwrap();
+    store
+        .save_snapshot(4, &hashes[2], 1, b"x".to_vec())
+        .await
+        .unwrap();
     let found = store.latest_snapshot(4, 1, None).await.unwrap().unwrap();
     assert!(
         !found.matches_log(),
@@ -65,7 +68,7 @@ pub async fn a_snapshot_beyond_the_stored_log_is_never_returned(db: &TestDb) {
     let store = db.open().await;
     let hashes = log_of(&store, 3).await;
     store
-        .save_snapshot(7, &hashes[2], 1, b"ahead")
+        .save_snapshot(7, &hashes[2], 1, b"ahead".to_vec())
         .await
         .unwrap();
     assert!(store.latest_snapshot(100, 1, None).await.unwrap().is_none());
@@ -84,9 +87,12 @@ pub async fn known_at_picks_the_newest_snapshot_recorded_by_then(db: &TestDb) {
         log[2].recorded_at < log[3].recorded_at,
         "the two batches differ in time"
     );
-    store.save_snapshot(2, &hashes[1], 1, b"two").await.unwrap();
     store
-        .save_snapshot(5, &hashes[4], 1, b"five")
+        .save_snapshot(2, &hashes[1], 1, b"two".to_vec())
+        .await
+        .unwrap();
+    store
+        .save_snapshot(5, &hashes[4], 1, b"five".to_vec())
         .await
         .unwrap();
     let then = store
@@ -111,11 +117,14 @@ pub async fn pruning_keeps_the_newest_snapshots_and_saving_again_replaces(db: &T
     let hashes = log_of(&store, 6).await;
     for p in 1..=6u64 {
         store
-            .save_snapshot(p, &hashes[p as usize - 1], 1, b"old")
+            .save_snapshot(p, &hashes[p as usize - 1], 1, b"old".to_vec())
             .await
             .unwrap();
     }
-    store.save_snapshot(6, &hashes[5], 1, b"new").await.unwrap();
+    store
+        .save_snapshot(6, &hashes[5], 1, b"new".to_vec())
+        .await
+        .unwrap();
     assert_eq!(store.prune_snapshots(3).await.unwrap(), 3);
     assert_eq!(
         store.prune_snapshots(3).await.unwrap(),
