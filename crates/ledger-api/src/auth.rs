@@ -1,6 +1,7 @@
 //! Who is calling and what their role lets them do. Tokens are checked against the store on
-//! every request, so a revocation takes effect at once in every server process, and each
-//! authenticated token then takes one request from its rate-limit bucket.
+//! every request (which trusts a token it read less than `TOKEN_RECHECK` ago: a revocation
+//! holds at once in the server that made it, within a second in every other process), and
+//! each authenticated token then takes one request from its rate-limit bucket.
 
 use std::fmt;
 use std::marker::PhantomData;

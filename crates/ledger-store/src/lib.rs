@@ -23,6 +23,7 @@ mod snapshot;
 mod sqlite;
 mod sqlite_rows;
 mod store;
+mod token_cache;
 mod tokens;
 mod verify;
 mod writer;

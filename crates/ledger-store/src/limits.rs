@@ -62,3 +62,13 @@ pub const SNAPSHOTS_KEPT: u32 = 3;
 /// text is thousands of placeholders, which at warn level flooded a terminal during imports.
 pub const SLOW_STATEMENT: std::time::Duration = std::time::Duration::from_secs(1);
 pub const SLOW_STATEMENT_LOG_LEVEL: log::LevelFilter = log::LevelFilter::Debug;
+
+/// How long a token read from the database is trusted before it is read again, so that a
+/// revocation made by another process (the CLI, another server) holds within this; one made
+/// through the same store holds at once. A second keeps a revoked token's window short while
+/// sparing each authenticated request a database round trip.
+pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Most tokens kept in that cache; past it the cache starts again empty. Only tokens that
+/// exist are kept, so unknown ids cannot fill it.
+pub const TOKENS_CACHED_MAX: usize = 10_000;

@@ -10,12 +10,14 @@ use tokio::task::JoinHandle;
 
 use crate::backend::StorageBackend;
 use crate::error::{AppendError, RestoreError, StoreError};
+use crate::limits::TOKEN_RECHECK;
 use crate::limits::{EVENTS_PER_APPEND_MAX, READ_PAGE_ROWS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent, StreamName};
 use crate::plan::validate;
 use crate::postgres::PostgresBackend;
 use crate::session::WriteSession;
 use crate::sqlite::SqliteBackend;
+use crate::token_cache::TokenCache;
 use crate::tokens::{self, CreatedToken, TokenRecord};
 use crate::verify::{verify_log, VerifyReport};
 use crate::writer::{self, Counters, Job, WriterStats};
@@ -28,6 +30,7 @@ pub struct EventStore {
     sender: std::sync::RwLock<Option<mpsc::Sender<Job>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     counters: Arc<Counters>,
+    tokens: TokenCache,
 }
 
 impl EventStore {
@@ -49,7 +52,16 @@ impl EventStore {
             sender: std::sync::RwLock::new(Some(sender)),
             writer: Mutex::new(Some(task)),
             counters,
+            tokens: TokenCache::new(TOKEN_RECHECK),
         })
+    }
+
+    /// How long a token read from the database is trusted before it is read again: how late
+    /// a revocation made by another process may reach this one. [`TOKEN_RECHECK`] by default;
+    /// zero reads the database on every authentication.
+    pub fn with_token_recheck(mut self, recheck: std::time::Duration) -> Self {
+        self.tokens = TokenCache::new(recheck);
+        self
     }
 
     /// "sqlite" or "postgres".
@@ -228,8 +240,10 @@ impl EventStore {
         self.backend.list_tokens().await
     }
 
-    /// Revokes at once, in every process sharing this database.
+    /// Revokes at once for this store; another process sharing the database (another
+    /// server) refuses the token at most [`TOKEN_RECHECK`] later.
     pub async fn revoke_token(&self, id: &str) -> Result<(), StoreError> {
+        self.tokens.forget(id);
         let now = chrono::Utc::now().timestamp_micros();
         match self.backend.revoke_token(id, now).await? {
             true => Ok(()),
@@ -243,8 +257,15 @@ impl EventStore {
         let Some((id, secret)) = tokens::split(presented) else {
             return Ok(None);
         };
-        let Some((record, stored_hash)) = self.backend.token(id).await? else {
-            return Ok(None);
+        let (record, stored_hash) = match self.tokens.fresh(id) {
+            Some(read) => read,
+            None => {
+                let Some((record, stored_hash)) = self.backend.token(id).await? else {
+                    return Ok(None);
+                };
+                self.tokens.keep(&record, &stored_hash);
+                (record, stored_hash)
+            }
         };
         let matches = tokens::digests_equal(&tokens::secret_hash(secret), &stored_hash);
         Ok((matches && record.revoked_at.is_none()).then_some(record))

@@ -210,7 +210,7 @@ pub enum TokenCommand {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
-    /// Revoke a token by id; it stops working at once.
+    /// Revoke a token by id; running servers refuse it within a second.
     Revoke { id: String },
 }
 

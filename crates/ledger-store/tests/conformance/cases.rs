@@ -669,7 +669,9 @@ pub async fn close_answers_every_queued_append(db: &TestDb) {
     );
 }
 
-pub async fn tokens_are_kept_as_hashes_and_revocation_takes_effect_at_once(db: &TestDb) {
+pub async fn tokens_are_kept_as_hashes_and_revocation_reaches_other_stores_by_their_recheck(
+    db: &TestDb,
+) {
     let store = db.open().await;
     let created = store
         .create_token("dashboard-1", "dashboard")
@@ -703,10 +705,37 @@ pub async fn tokens_are_kept_as_hashes_and_revocation_takes_effect_at_once(db: &
         assert_ne!(stored, secret.as_bytes());
     }
 
-    // A second store stands for a second server process: revocation reaches it at once.
+    // A second store stands for a second server process. One that has not read the token
+    // refuses it at once; one that read it trusts what it read until its recheck is due; one
+    // that rechecks every time refuses it at once. The store that revoked it refuses it at
+    // once though it had read it.
     let other = db.open().await;
+    let trusting = db
+        .open()
+        .await
+        .with_token_recheck(std::time::Duration::from_secs(3600));
+    let strict = db
+        .open()
+        .await
+        .with_token_recheck(std::time::Duration::ZERO);
+    assert!(trusting
+        .authenticate(&created.token)
+        .await
+        .unwrap()
+        .is_some());
+    assert!(strict.authenticate(&created.token).await.unwrap().is_some());
     store.revoke_token(&created.record.id).await.unwrap();
+    assert_eq!(store.authenticate(&created.token).await.unwrap(), None);
     assert_eq!(other.authenticate(&created.token).await.unwrap(), None);
+    assert_eq!(strict.authenticate(&created.token).await.unwrap(), None);
+    assert!(
+        trusting
+            .authenticate(&created.token)
+            .await
+            .unwrap()
+            .is_some(),
+        "within its recheck window"
+    );
     assert!(store.list_tokens().await.unwrap()[0].revoked_at.is_some());
     assert!(store.revoke_token("0000000000000000").await.is_err());
 }

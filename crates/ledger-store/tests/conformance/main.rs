@@ -53,7 +53,7 @@ conformance!(
     malformed_appends_are_refused_with_specific_errors_and_write_nothing,
     an_empty_ledger_verifies_and_has_the_genesis_head,
     close_answers_every_queued_append,
-    tokens_are_kept_as_hashes_and_revocation_takes_effect_at_once,
+    tokens_are_kept_as_hashes_and_revocation_reaches_other_stores_by_their_recheck,
     subscribers_learn_of_every_commit,
     a_stream_may_recur_in_one_append_and_order_is_kept,
     an_idempotency_key_returns_the_original_result_and_refuses_another_request,
