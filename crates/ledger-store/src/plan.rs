@@ -350,16 +350,15 @@ fn plan_request<'a>(
     for s in &request.streams {
         let name = s.stream.as_str();
         let mut version = facts.versions.get(name).copied().unwrap_or(0);
-        let version = &mut version;
         for e in &s.events {
-            *version += 1;
+            version += 1;
             let position = facts.head.position + 1;
             let hash = chain_hash(
                 &facts.head.hash,
                 &HashInput {
                     position,
                     stream: s.stream.as_str(),
-                    stream_version: *version,
+                    stream_version: version,
                     event_id: e.event_id,
                     kind: &e.kind,
                     schema_version: e.schema_version,
@@ -379,7 +378,7 @@ fn plan_request<'a>(
             rows.push(Row {
                 position,
                 stream: Cow::Borrowed(s.stream.as_str()),
-                stream_version: *version,
+                stream_version: version,
                 event_id: e.event_id,
                 kind: Cow::Borrowed(&e.kind),
                 schema_version: e.schema_version,
@@ -393,14 +392,14 @@ fn plan_request<'a>(
             appended.push(AppendedEvent {
                 event_id: e.event_id,
                 stream: s.stream.clone(),
-                stream_version: *version,
+                stream_version: version,
                 position,
             });
         }
         match facts.versions.get_mut(name) {
-            Some(stored) => *stored = *version,
+            Some(stored) => *stored = version,
             None => {
-                facts.versions.insert(name.to_owned(), *version);
+                facts.versions.insert(name.to_owned(), version);
             }
         }
     }

@@ -41,6 +41,16 @@ fn annual_2023_csv(url: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Imports `file` into `url`, expecting the exit code 2 of a refused line; returns stderr.
+fn import_refused(file: &std::path::Path, url: &str) -> String {
+    let out = binary()
+        .args(["import", file.to_str().unwrap(), "--database-url", url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 fn run_ok(args: &[&str]) -> std::process::Output {
     ok(binary().args(args).output().unwrap())
 }
@@ -265,12 +275,7 @@ fn an_import_with_a_bad_line_names_it_and_exits_nonzero() {
         "{\"key\":\"u1\",\"command\":{\"command\":\"RegisterUnit\",\"code\":\"06649\",\"name\":\"Hà Khánh\",\"unit_kind\":\"ward\",\"valid_from\":\"2021-02-03\",\"valid_to\":\"2025-06-30\",\"registered_on\":\"2021-02-03\"}}\n\nnot json\n",
     )
     .unwrap();
-    let out = binary()
-        .args(["import", file.to_str().unwrap(), "--database-url", &url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = import_refused(&file, &url);
     assert!(err.contains("line 3: not a valid import line"), "{err}");
     let verify = binary()
         .args(["verify", "--database-url", &url])
@@ -412,12 +417,7 @@ fn a_bad_line_past_the_first_batch_keeps_the_batches_before_it_and_a_rerun_compl
     let file = dir.path().join("broken.ndjson");
     std::fs::write(&file, broken.join("\n")).unwrap();
     let url = format!("sqlite://{}", dir.path().join("p.db").display());
-    let out = binary()
-        .args(["import", file.to_str().unwrap(), "--database-url", &url])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = import_refused(&file, &url);
     assert!(
         err.contains(&format!("line {bad_at}: not a valid import line")),
         "{err}"
