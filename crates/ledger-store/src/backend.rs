@@ -221,143 +221,52 @@ pub(crate) struct RawEvent {
     pub(crate) hash: Vec<u8>,
 }
 
-/// Decodes a page that SQLite packed into one blob (see `sqlite::PAGE_PACKED`). Each event
-/// is a header of twelve decimal integers, `,`-separated and `;`-terminated — position,
-/// stream version, schema version, recorded_at, then the byte lengths of stream, kind,
-/// occurred_on, recorded_by, source_ref (-1 for NULL), payload, event id and hash — followed
-/// by those eight values' bytes, blobs raw. Lengths instead of JSON spare SQLite the escaping
-/// and hex and this side the unescaping: each text is copied once, into its `String`.
-/// `count` is the page's row count, so that a row the packing lost cannot go unnoticed.
-pub(crate) fn events_from_packed_page(
-    packed: &[u8],
-    count: i64,
-) -> Result<Vec<RecordedEvent>, StoreError> {
-    let mut page = Packed { rest: packed };
-    let mut events = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
-    while !page.rest.is_empty() {
-        events.push(page.next_event()?);
-    }
-    if i64::try_from(events.len()).ok() != Some(count) {
-        return Err(StoreError::Corrupt {
-            position: events.last().map_or(0, |e| e.position),
-            reason: format!("page holds {count} rows but {} packed events", events.len()),
-        });
-    }
-    // The query leaves the order of the aggregate to SQLite (ordering inside it costs a
-    // temporary b-tree); the log's order is restored here, at no cost when already in order.
-    if !events.is_sorted_by_key(|e| e.position) {
-        events.sort_unstable_by_key(|e| e.position);
-    }
-    Ok(events)
+/// One stored event's columns as SQLite's C interface hands them over (`sqlite_rows`), before
+/// any check: integers as stored, texts and blobs as bytes.
+pub(crate) struct EventColumns<'a> {
+    pub(crate) position: i64,
+    pub(crate) stream: &'a [u8],
+    pub(crate) stream_version: i64,
+    pub(crate) event_id: &'a [u8],
+    pub(crate) kind: &'a [u8],
+    pub(crate) schema_version: i64,
+    pub(crate) occurred_on: &'a [u8],
+    pub(crate) recorded_at: i64,
+    pub(crate) recorded_by: &'a [u8],
+    pub(crate) source_ref: Option<&'a [u8]>,
+    pub(crate) payload: &'a [u8],
+    pub(crate) hash: &'a [u8],
 }
 
-/// What is left of a packed page.
-struct Packed<'a> {
-    rest: &'a [u8],
-}
-
-/// The header fields of one packed event.
-const PACKED_HEADER_FIELDS: usize = 12;
-
-impl<'a> Packed<'a> {
-    fn next_event(&mut self) -> Result<RecordedEvent, StoreError> {
-        let malformed = |what: &str| StoreError::Corrupt {
-            position: 0,
-            reason: format!("page is not in its packed form: {what}"),
-        };
-        let mut header = [0i64; PACKED_HEADER_FIELDS];
-        for (i, field) in header.iter_mut().enumerate() {
-            let end = if i + 1 == PACKED_HEADER_FIELDS {
-                b';'
-            } else {
-                b','
-            };
-            *field = self.integer(end).ok_or_else(|| malformed("bad header"))?;
-        }
-        let [position, stream_version, schema_version, recorded_at, stream, kind, occurred_on, recorded_by, source_ref, payload, event_id, hash] =
-            header;
-        let position_u64 = u64::try_from(position).unwrap_or(0);
-        let corrupt = |reason: String| StoreError::Corrupt {
-            position: position_u64,
-            reason,
-        };
-        let mut take = |len: i64| {
-            self.take(len)
-                .ok_or_else(|| malformed("a value overruns the page"))
-        };
-        let stream = take(stream)?;
-        let kind = take(kind)?;
-        let occurred_on = take(occurred_on)?;
-        let recorded_by = take(recorded_by)?;
-        let source_ref = if source_ref == -1 {
-            None
-        } else {
-            Some(take(source_ref)?)
-        };
-        let payload = take(payload)?;
-        let event_id = take(event_id)?;
-        let hash = take(hash)?;
-        let text = |bytes: &'a [u8], what: &str| -> Result<&'a str, StoreError> {
-            std::str::from_utf8(bytes).map_err(|_| corrupt(format!("{what} is not UTF-8")))
-        };
-        let event_id =
-            Uuid::from_slice(event_id).map_err(|_| corrupt("event id is not a UUID".to_owned()))?;
-        let occurred_on = parse_date(text(occurred_on, "occurred_on")?)
-            .map_err(|e| corrupt(format!("occurred_on: {e}")))?;
-        let (position, stream_version, schema_version, hash) =
-            checked_parts(position, stream_version, schema_version, hash)?;
-        Ok(RecordedEvent {
-            position,
-            stream: text(stream, "stream")?.to_owned(),
-            stream_version,
-            event_id,
-            kind: text(kind, "kind")?.to_owned(),
-            schema_version,
-            occurred_on,
-            recorded_at: recorded_at_time(position, recorded_at)?,
-            recorded_by: text(recorded_by, "recorded_by")?.to_owned(),
-            source_ref: source_ref
-                .map(|s| text(s, "source_ref").map(str::to_owned))
-                .transpose()?,
-            payload: text(payload, "payload")?.to_owned(),
-            hash,
-        })
-    }
-
-    /// A decimal integer (`-?[0-9]+`, as SQLite renders one) followed by `end`.
-    fn integer(&mut self, end: u8) -> Option<i64> {
-        let (negative, digits) = match self.rest.split_first()? {
-            (b'-', rest) => (true, rest),
-            _ => (false, self.rest),
-        };
-        let length = digits.iter().position(|b| !b.is_ascii_digit())?;
-        if length == 0 || digits.get(length) != Some(&end) {
-            return None;
-        }
-        let mut value: i64 = 0;
-        for &digit in &digits[..length] {
-            let digit = i64::from(digit - b'0');
-            value = value.checked_mul(10)?;
-            value = if negative {
-                value.checked_sub(digit)?
-            } else {
-                value.checked_add(digit)?
-            };
-        }
-        self.rest = &digits[length + 1..];
-        Some(value)
-    }
-
-    /// The next `len` bytes.
-    fn take(&mut self, len: i64) -> Option<&'a [u8]> {
-        let len = usize::try_from(len).ok()?;
-        if len > self.rest.len() {
-            return None;
-        }
-        let (value, rest) = self.rest.split_at(len);
-        self.rest = rest;
-        Some(value)
-    }
+/// A stored event from its columns, with the range checks every stored event passes; a value
+/// that cannot be what the writer stored is `Corrupt`, naming the position. Each text is
+/// copied once, into its `String`.
+pub(crate) fn event_from_columns(c: &EventColumns<'_>) -> Result<RecordedEvent, StoreError> {
+    let (position, stream_version, schema_version, hash) =
+        checked_parts(c.position, c.stream_version, c.schema_version, c.hash)?;
+    let corrupt = |reason: String| StoreError::Corrupt { position, reason };
+    let text = |bytes: &[u8], what: &str| -> Result<String, StoreError> {
+        String::from_utf8(bytes.to_vec()).map_err(|_| corrupt(format!("{what} is not UTF-8")))
+    };
+    let event_id =
+        Uuid::from_slice(c.event_id).map_err(|_| corrupt("event id is not a UUID".to_owned()))?;
+    let occurred_on = std::str::from_utf8(c.occurred_on)
+        .map_err(|_| corrupt("occurred_on is not UTF-8".to_owned()))
+        .and_then(|date| parse_date(date).map_err(|e| corrupt(format!("occurred_on: {e}"))))?;
+    Ok(RecordedEvent {
+        position,
+        stream: text(c.stream, "stream")?,
+        stream_version,
+        event_id,
+        kind: text(c.kind, "kind")?,
+        schema_version,
+        occurred_on,
+        recorded_at: recorded_at_time(position, c.recorded_at)?,
+        recorded_by: text(c.recorded_by, "recorded_by")?,
+        source_ref: c.source_ref.map(|s| text(s, "source_ref")).transpose()?,
+        payload: text(c.payload, "payload")?,
+        hash,
+    })
 }
 
 /// A stored `YYYY-MM-DD` (the form the writer stores) read by hand; any other text goes to
@@ -506,42 +415,28 @@ pub(crate) fn stored_key(request_hash: Vec<u8>, result: &str) -> Result<StoredKe
 mod tests {
     use super::*;
 
-    /// One event as `sqlite::PAGE_PACKED` packs it.
-    fn packed(position: i64, source_ref: Option<&str>, recorded_by: &str) -> Vec<u8> {
-        let id = [7u8; 16];
-        let hash = [9u8; 32];
-        let texts = ["stream-1", "Kind", "2023-02-28", recorded_by];
-        let payload = r#"{"a":"\"b\""}"#;
-        let mut out = format!(
-            "{position},3,1,1700000000000000,{},{},{},{},{},{},16,32;",
-            texts[0].len(),
-            texts[1].len(),
-            texts[2].len(),
-            texts[3].len(),
-            source_ref.map_or(-1, |s| s.len() as i64),
-            payload.len(),
-        )
-        .into_bytes();
-        for text in texts {
-            out.extend_from_slice(text.as_bytes());
+    /// A well-formed event's columns.
+    fn columns() -> EventColumns<'static> {
+        EventColumns {
+            position: 8,
+            stream: "stream-1".as_bytes(),
+            stream_version: 3,
+            event_id: &[7u8; 16],
+            kind: b"Kind",
+            schema_version: 1,
+            occurred_on: b"2023-02-28",
+            recorded_at: 1_700_000_000_000_000,
+            recorded_by: "cán bộ".as_bytes(),
+            source_ref: Some("QĐ-12/2023; a,b".as_bytes()),
+            payload: br#"{"a":"\"b\""}"#,
+            hash: &[9u8; 32],
         }
-        out.extend_from_slice(source_ref.unwrap_or_default().as_bytes());
-        out.extend_from_slice(payload.as_bytes());
-        out.extend_from_slice(&id);
-        out.extend_from_slice(&hash);
-        out
     }
 
     #[test]
-    fn a_packed_page_reads_back_every_field_in_log_order() {
-        let mut page = packed(8, Some("QĐ-12/2023; a,b"), "cán bộ");
-        page.extend(packed(7, None, "cli:import"));
-        let events = events_from_packed_page(&page, 2).unwrap();
-        assert_eq!(
-            events.iter().map(|e| e.position).collect::<Vec<_>>(),
-            [7, 8]
-        );
-        let e = &events[1];
+    fn stored_columns_read_back_as_every_field() {
+        let e = event_from_columns(&columns()).unwrap();
+        assert_eq!(e.position, 8);
         assert_eq!(e.stream, "stream-1");
         assert_eq!(e.stream_version, 3);
         assert_eq!(e.kind, "Kind");
@@ -553,33 +448,93 @@ mod tests {
         assert_eq!(e.payload, r#"{"a":"\"b\""}"#);
         assert_eq!(e.event_id, Uuid::from_bytes([7u8; 16]));
         assert_eq!(e.hash, [9u8; 32]);
-        assert_eq!(events[0].source_ref, None);
-        assert!(events_from_packed_page(b"", 0).unwrap().is_empty());
+        let none = EventColumns {
+            source_ref: None,
+            ..columns()
+        };
+        assert_eq!(event_from_columns(&none).unwrap().source_ref, None);
     }
 
     #[test]
-    fn a_damaged_packed_page_is_corrupt_not_misread() {
-        let page = packed(5, Some("ref"), "me");
-        let corrupt = |bytes: &[u8], count: i64| {
-            matches!(
-                events_from_packed_page(bytes, count),
-                Err(StoreError::Corrupt { .. })
-            )
+    fn damaged_columns_are_corrupt_at_their_position_not_misread() {
+        let corrupt = |c: EventColumns<'_>| match event_from_columns(&c) {
+            Err(StoreError::Corrupt { position, reason }) => {
+                assert_eq!(position, 8, "{reason}");
+                reason
+            }
+            other => panic!("read as {other:?}"),
         };
-        assert!(corrupt(&page, 2), "a row lost by the packing");
-        assert!(corrupt(&page[..page.len() - 1], 1), "truncated");
-        let mut longer = page.clone();
-        longer.push(b'x');
-        assert!(corrupt(&longer, 1), "trailing bytes");
-        let text = String::from_utf8_lossy(&page).into_owned();
-        assert!(corrupt(text.replacen(",3,", ",x,", 1).as_bytes(), 1));
-        assert!(corrupt(text.replacen(",3,", ",3,3,", 1).as_bytes(), 1));
-        assert!(corrupt(text.replacen(",3,", ",-3,", 1).as_bytes(), 1));
-        assert!(corrupt(text.replacen(",16,", ",15,", 1).as_bytes(), 1));
-        assert!(corrupt(
-            text.replacen("2023-02-28", "2023-02-29", 1).as_bytes(),
-            1
-        ));
+        let invalid = [0xffu8, 0xfe];
+        corrupt(EventColumns {
+            stream_version: -3,
+            ..columns()
+        });
+        corrupt(EventColumns {
+            schema_version: i64::from(u32::MAX) + 1,
+            ..columns()
+        });
+        corrupt(EventColumns {
+            event_id: &[7u8; 15],
+            ..columns()
+        });
+        corrupt(EventColumns {
+            hash: &[9u8; 31],
+            ..columns()
+        });
+        corrupt(EventColumns {
+            occurred_on: b"2023-02-29",
+            ..columns()
+        });
+        corrupt(EventColumns {
+            recorded_at: i64::MAX,
+            ..columns()
+        });
+        for (what, c) in [
+            (
+                "stream",
+                EventColumns {
+                    stream: &invalid,
+                    ..columns()
+                },
+            ),
+            (
+                "kind",
+                EventColumns {
+                    kind: &invalid,
+                    ..columns()
+                },
+            ),
+            (
+                "occurred_on",
+                EventColumns {
+                    occurred_on: &invalid,
+                    ..columns()
+                },
+            ),
+            (
+                "recorded_by",
+                EventColumns {
+                    recorded_by: &invalid,
+                    ..columns()
+                },
+            ),
+            (
+                "source_ref",
+                EventColumns {
+                    source_ref: Some(&invalid),
+                    ..columns()
+                },
+            ),
+            (
+                "payload",
+                EventColumns {
+                    payload: &invalid,
+                    ..columns()
+                },
+            ),
+        ] {
+            assert_eq!(corrupt(c), format!("{what} is not UTF-8"));
+        }
     }
 
     #[test]

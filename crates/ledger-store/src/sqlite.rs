@@ -15,9 +15,8 @@ use sqlx::{
 use uuid::Uuid;
 
 use crate::backend::{
-    events_from_packed_page, head_from_parts, known_ids_query, stored_key, to_sql_int,
-    BackendSession, RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT,
-    PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
+    head_from_parts, known_ids_query, stored_key, to_sql_int, BackendSession, RawEvent, RawToken,
+    StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
@@ -29,20 +28,8 @@ use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
+use crate::sqlite_rows;
 use crate::tokens::TokenRecord;
-
-/// A page of the log as one row: its row count and its events packed into one blob, the form
-/// `events_from_packed_page` reads. One row per page because SQLite's driver pays a thread
-/// hand-off and an allocation per row. `concat` treats a NULL as empty text: only
-/// `source_ref` may be NULL, and its length says which it was. Blobs go in raw: text built
-/// from a blob keeps its bytes, and the cast returns them untouched.
-const PAGE_PACKED: &str = "SELECT count(*), CAST(group_concat(concat(\
-     position, ',', stream_version, ',', schema_version, ',', recorded_at, ',', \
-     octet_length(stream), ',', octet_length(kind), ',', octet_length(occurred_on), ',', \
-     octet_length(recorded_by), ',', coalesce(octet_length(source_ref), -1), ',', \
-     octet_length(payload), ',', octet_length(event_id), ',', octet_length(hash), ';', \
-     stream, kind, occurred_on, recorded_by, source_ref, payload, event_id, hash), '') AS BLOB) \
-     FROM (SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?)";
 
 /// Ids or stream names per `IN (…)` lookup, well below the variable limit.
 const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
@@ -252,7 +239,7 @@ impl SqliteBackend {
         // is a fault that fails the whole transaction anyway. Under the default `ABORT`,
         // SQLite keeps a statement journal of every page a statement touches so it can undo
         // just that statement; `FAIL` needs none.
-        crate::sqlite_rows::insert_rows(conn, rows).await?;
+        sqlite_rows::insert_rows(conn, rows).await?;
         sqlx::query("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1")
             .bind(to_sql_int(head.position))
             .bind(&head.hash[..])
@@ -296,14 +283,15 @@ impl StorageBackend for SqliteBackend {
                     Some(reader) => reader,
                     None => self.pool.connect_options().connect().await?,
                 };
-                let page = read_packed_page(&mut reader, after_position, limit).await;
+                let page = sqlite_rows::read_rows(&mut reader, after_position, limit).await;
                 if page.is_ok() {
                     *slot = Some(reader);
                 }
                 return page;
             }
         }
-        read_packed_page(&self.pool, after_position, limit).await
+        let mut conn = self.pool.acquire().await?;
+        sqlite_rows::read_rows(&mut conn, after_position, limit).await
     }
 
     async fn read_stream(
@@ -527,21 +515,6 @@ impl BackendSession for SqliteSession {
 }
 
 /// One page of the log: up to `limit` events after `after_position`, in order.
-async fn read_packed_page<'e>(
-    executor: impl sqlx::Executor<'e, Database = Sqlite>,
-    after_position: u64,
-    limit: u32,
-) -> Result<Vec<RecordedEvent>, StoreError> {
-    let row = sqlx::query(PAGE_PACKED)
-        .bind(to_sql_int(after_position))
-        .bind(i64::from(limit))
-        .fetch_one(executor)
-        .await?;
-    let count: i64 = row.try_get(0)?;
-    let packed: Option<&[u8]> = row.try_get(1)?;
-    events_from_packed_page(packed.unwrap_or_default(), count)
-}
-
 /// The stored request hash and result of an idempotency key, inside or outside a transaction.
 async fn load_key<'e>(
     executor: impl sqlx::Executor<'e, Database = Sqlite>,

@@ -1,8 +1,11 @@
-//! Event rows into SQLite through its C interface: one prepared statement, each row's values
-//! bound in place (no copies), stepped and reset. Through sqlx, every bound value is copied
-//! into an owned argument, handed to the driver's worker thread, and copied again by SQLite;
-//! for an import that was most of the insert time (BENCHMARKS.md, sixth pass). The values are
-//! the ones sqlx would bind: integers, TEXT (dates as `YYYY-MM-DD`), BLOBs for ids and hashes.
+//! Event rows into and out of SQLite through its C interface: one prepared statement, each
+//! row's values bound in place (no copies), stepped and reset; and a page of the log read
+//! column by column straight into its events. Through sqlx, every bound value is copied into
+//! an owned argument, handed to the driver's worker thread, and copied again by SQLite; for an
+//! import that was most of the insert time (BENCHMARKS.md, sixth pass). Reading, sqlx hands
+//! each row across threads; packing a page into one row instead cost SQLite more than the
+//! replay's decoding (BENCHMARKS.md, eighth pass). The values are the ones sqlx would bind:
+//! integers, TEXT (dates as `YYYY-MM-DD`), BLOBs for ids and hashes.
 //!
 //! The only `unsafe` code of the project lives here.
 #![allow(unsafe_code)]
@@ -13,8 +16,9 @@ use std::ptr::{null_mut, NonNull};
 use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
-use crate::backend::{to_sql_int, EVENT_COLUMNS};
+use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS};
 use crate::error::StoreError;
+use crate::model::RecordedEvent;
 use crate::plan::Row;
 
 /// Inserts `rows` inside the caller's open write transaction. `OR FAIL`, as the sqlx path:
@@ -35,6 +39,31 @@ pub(crate) async fn insert_rows(
     }
     Ok(())
 }
+
+/// The events after `after_position` in log order, at most `limit`. Each text and blob is
+/// read where SQLite keeps it and copied once, into its event.
+pub(crate) async fn read_rows(
+    conn: &mut SqliteConnection,
+    after_position: u64,
+    limit: u32,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut handle = conn.lock_handle().await?;
+    let db = handle.as_raw_handle();
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+    );
+    let mut statement = Statement::prepare(db, &sql)?;
+    statement.bind_int(1, to_sql_int(after_position))?;
+    statement.bind_int(2, i64::from(limit))?;
+    let mut events = Vec::with_capacity(limit.min(READ_CAPACITY_MAX) as usize);
+    while statement.next_row()? {
+        events.push(event_from_columns(&statement.event_columns()?)?);
+    }
+    Ok(events)
+}
+
+/// Rows a page's vector is sized for ahead; a bigger page grows it.
+const READ_CAPACITY_MAX: u32 = 10_000;
 
 /// A prepared statement, finalized on drop. Only used while the connection's handle is locked
 /// (`lock_handle`), so no other thread touches the connection meanwhile.
@@ -94,6 +123,80 @@ impl Statement {
             ffi::SQLITE_DONE => Ok(()),
             rc => Err(failure(self.db, rc)),
         }
+    }
+
+    /// Steps to the next row of a query: `false` when there is none left.
+    /// `&mut self`, so no column read from the row before is still borrowed.
+    fn next_row(&mut self) -> Result<bool, StoreError> {
+        // SAFETY: the statement is valid and every parameter is bound.
+        match unsafe { ffi::sqlite3_step(self.stmt.as_ptr()) } {
+            ffi::SQLITE_ROW => Ok(true),
+            ffi::SQLITE_DONE => Ok(false),
+            rc => Err(failure(self.db, rc)),
+        }
+    }
+
+    /// The current row's columns in [`EVENT_COLUMNS`] order, borrowed from SQLite until the
+    /// next step.
+    fn event_columns(&self) -> Result<EventColumns<'_>, StoreError> {
+        let source_ref = if self.is_null(9) {
+            None
+        } else {
+            Some(self.bytes(9, true)?)
+        };
+        Ok(EventColumns {
+            position: self.int(0),
+            stream: self.bytes(1, true)?,
+            stream_version: self.int(2),
+            event_id: self.bytes(3, false)?,
+            kind: self.bytes(4, true)?,
+            schema_version: self.int(5),
+            occurred_on: self.bytes(6, true)?,
+            recorded_at: self.int(7),
+            recorded_by: self.bytes(8, true)?,
+            source_ref,
+            payload: self.bytes(10, true)?,
+            hash: self.bytes(11, false)?,
+        })
+    }
+
+    fn int(&self, column: c_int) -> i64 {
+        // SAFETY: the statement is on a row and `column` is one of its 12 columns.
+        unsafe { ffi::sqlite3_column_int64(self.stmt.as_ptr(), column) }
+    }
+
+    fn is_null(&self, column: c_int) -> bool {
+        // SAFETY: as for `int`.
+        unsafe { ffi::sqlite3_column_type(self.stmt.as_ptr(), column) == ffi::SQLITE_NULL }
+    }
+
+    /// A column's bytes as text (`text`) or as a blob. SQLite converts the value first if it
+    /// has the other type, so a column of either type reads; what the bytes must be is checked
+    /// by the caller.
+    fn bytes(&self, column: c_int, text: bool) -> Result<&[u8], StoreError> {
+        // SAFETY: as for `int`. The pointer is taken before the length, the order SQLite
+        // documents; the bytes stay valid until the next step or the finalize, which need
+        // `&mut self` and so wait for the borrow of the returned slice to end. Nothing reads
+        // this column again as the other type meanwhile (that would convert it in place).
+        let (data, len) = unsafe {
+            let data: *const u8 = if text {
+                ffi::sqlite3_column_text(self.stmt.as_ptr(), column)
+            } else {
+                ffi::sqlite3_column_blob(self.stmt.as_ptr(), column).cast()
+            };
+            (data, ffi::sqlite3_column_bytes(self.stmt.as_ptr(), column))
+        };
+        if data.is_null() {
+            // An empty blob comes back as NULL, and so does a conversion out of memory.
+            // SAFETY: the handle is open and locked for our use.
+            return match unsafe { ffi::sqlite3_errcode(self.db.as_ptr()) } {
+                ffi::SQLITE_NOMEM => Err(failure(self.db, ffi::SQLITE_NOMEM)),
+                _ => Ok(&[]),
+            };
+        }
+        let len = usize::try_from(len).unwrap_or(0);
+        // SAFETY: SQLite returned `len` bytes at `data`, alive as said above.
+        Ok(unsafe { std::slice::from_raw_parts(data, len) })
     }
 
     fn bind_int(&self, index: c_int, value: i64) -> Result<(), StoreError> {
