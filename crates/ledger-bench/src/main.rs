@@ -21,6 +21,10 @@ use sqlx::Connection;
 
 mod startup;
 
+/// The shipped binary's allocator, so the numbers are the ones it gets.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 struct Cli {
     #[command(subcommand)]
