@@ -5,6 +5,8 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::date_text::IsoDate;
+
 /// The "previous hash" of the first event.
 pub const GENESIS_HASH: [u8; 32] = [0u8; 32];
 
@@ -43,10 +45,7 @@ pub fn chain_hash(previous: &[u8; 32], e: &HashInput<'_>) -> [u8; 32] {
     field(&mut h, e.event_id.as_bytes());
     field(&mut h, e.kind.as_bytes());
     field(&mut h, &e.schema_version.to_be_bytes());
-    field(
-        &mut h,
-        e.occurred_on.format("%Y-%m-%d").to_string().as_bytes(),
-    );
+    field(&mut h, IsoDate::new(e.occurred_on).as_str().as_bytes());
     field(&mut h, &e.recorded_at_micros.to_be_bytes());
     field(&mut h, e.recorded_by.as_bytes());
     match e.source_ref {

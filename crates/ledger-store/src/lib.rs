@@ -8,6 +8,7 @@
 #![deny(unsafe_code)]
 
 mod backend;
+mod date_text;
 mod error;
 mod hash;
 pub mod limits;

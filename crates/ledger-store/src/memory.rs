@@ -2,7 +2,7 @@
 //! it read or wrote, and event ids its last lookup found absent. Exact while the session holds
 //! the write lock; forgotten when another writer got in between two of its commits.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet, HashSetExt};
 
 use uuid::Uuid;
 
@@ -132,14 +132,17 @@ mod tests {
         let versions = memory.versions(
             &streams,
             streams.clone(),
-            HashMap::from([("a".to_owned(), 4)]),
+            HashMap::from_iter([("a".to_owned(), 4)]),
         );
-        assert_eq!(versions, HashMap::from([("a".to_owned(), 4)]));
+        assert_eq!(versions, HashMap::from_iter([("a".to_owned(), 4)]));
         memory.looked_up(&[written, looked_up], &[]);
         memory.wrote(&[row("b", 1, written)], &head(5));
         memory.check(&head(5));
         assert!(memory.streams_to_ask(&streams).is_empty());
-        assert_eq!(memory.versions(&streams, vec![], HashMap::new())["b"], 1);
+        assert_eq!(
+            memory.versions(&streams, vec![], HashMap::default())["b"],
+            1
+        );
         // A written id is stored now: the database must answer for it again.
         assert_eq!(memory.ids_to_ask(&[written, looked_up]), vec![written]);
         memory.committed();

@@ -2,8 +2,8 @@
 //! positions and versions, with which hashes. Backends fetch the facts it needs (head, stream
 //! versions, already-stored event ids), call [`plan_batch`], and write the rows it returns.
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde_json::value::RawValue;

@@ -1,7 +1,7 @@
 //! The PostgreSQL backend: every write transaction locks the head row (`FOR UPDATE`), so that
 //! several server processes on one database keep positions gapless and the chain whole.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::str::FromStr;
 
 use async_trait::async_trait;

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use sqlx::PgConnection;
 
 use crate::backend::EVENT_COLUMNS;
+use crate::date_text::IsoDate;
 use crate::error::StoreError;
 use crate::plan::Row;
 
@@ -47,7 +48,7 @@ fn push_row(out: &mut String, r: &Row) {
         out,
         "\t{}\t{}\t{}\t",
         r.schema_version,
-        r.occurred_on.format("%F"),
+        IsoDate::new(r.occurred_on).as_str(),
         r.recorded_at_micros
     );
     push_text(out, &r.recorded_by);

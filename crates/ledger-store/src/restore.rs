@@ -3,8 +3,8 @@
 //! that every event continues the stored chain, recomputing each hash, before writing any.
 //! Like the rest of the store it knows nothing of what the payloads mean.
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 use crate::error::RestoreError;
 use crate::model::{Head, NewEvent, RecordedEvent, StreamName};
@@ -26,7 +26,7 @@ pub(crate) fn plan_restore(
     versions: HashMap<String, u64>,
     events: &[RecordedEvent],
 ) -> Result<(Vec<Row<'_>>, Head), RestoreError> {
-    let mut chain = ChainCheck::continuing(head, versions);
+    let mut chain = ChainCheck::continuing(head, versions.into_iter().collect());
     let mut rows = Vec::with_capacity(events.len());
     for e in events {
         check_fields(e)?;

@@ -1,7 +1,7 @@
 //! The SQLite backend: one file, WAL, `synchronous=FULL`, writes under `BEGIN IMMEDIATE` so that
 //! several processes on one file still serialise on the database's write lock.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -17,6 +17,7 @@ use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
 use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS};
+use crate::date_text::IsoDate;
 use crate::error::StoreError;
 use crate::model::RecordedEvent;
 use crate::plan::Row;
@@ -90,7 +91,7 @@ impl Statement {
     /// Binds one row and steps the statement once. The bound pointers (`SQLITE_STATIC`) point
     /// into `row` and into `date`, which outlive the step; the reset afterwards releases them.
     fn insert(&self, row: &Row) -> Result<(), StoreError> {
-        let date = row.occurred_on.format("%F").to_string();
+        let date = IsoDate::new(row.occurred_on);
         let result = self
             .bind_int(1, to_sql_int(row.position))
             .and_then(|()| self.bind_text(2, &row.stream))
@@ -98,7 +99,7 @@ impl Statement {
             .and_then(|()| self.bind_blob(4, row.event_id.as_bytes()))
             .and_then(|()| self.bind_text(5, &row.kind))
             .and_then(|()| self.bind_int(6, i64::from(row.schema_version)))
-            .and_then(|()| self.bind_text(7, &date))
+            .and_then(|()| self.bind_text(7, date.as_str()))
             .and_then(|()| self.bind_int(8, row.recorded_at_micros))
             .and_then(|()| self.bind_text(9, &row.recorded_by))
             .and_then(|()| match &row.source_ref {
