@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::stream::BoxStream;
 use uuid::Uuid;
 
 use crate::date_text::parse_date;
@@ -12,6 +13,9 @@ use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{Row, StoredKey, StoredRow};
 use crate::snapshot::{RawSnapshot, SnapshotQuery};
 use crate::tokens::TokenRecord;
+
+/// Pages of the log in order, ended by the first error.
+pub(crate) type PageStream = BoxStream<'static, Result<Vec<RecordedEvent>, StoreError>>;
 
 /// A durable home for the log. Implementations commit a whole batch in one transaction,
 /// serialised against every other writer of the same database (other processes included).
@@ -41,6 +45,13 @@ pub trait StorageBackend: Send + Sync + 'static {
         after_position: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Every event with position > `after_position`, in order, in pages, when the backend
+    /// reads the log faster in one pass than page by page; `None` (the default) to have the
+    /// caller page with [`read_page`](Self::read_page).
+    fn read_after(&self, _after_position: u64) -> Option<PageStream> {
+        None
+    }
 
     /// Events of one stream with version ≥ `from_version`, in order.
     async fn read_stream(

@@ -5,18 +5,22 @@ use foldhash::{HashMap, HashMapExt};
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use futures::StreamExt as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::ConnectOptions as _;
 use sqlx::{PgConnection, Postgres, Row as _, Transaction};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, numbered_placeholders, stored_key, to_sql_int, BackendSession, RawEvent,
-    RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT,
-    TOKEN_COLUMNS,
+    head_from_parts, numbered_placeholders, stored_key, to_sql_int, BackendSession, PageStream,
+    RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS,
+    SAVE_SNAPSHOT, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
-use crate::limits::{POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL};
+use crate::limits::{
+    POOL_CONNECTIONS_MAX, READ_PAGE_ROWS, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL,
+};
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
@@ -234,6 +238,22 @@ impl StorageBackend for PostgresBackend {
         Ok(events)
     }
 
+    fn read_after(&self, after_position: u64) -> Option<PageStream> {
+        let pool = self.pool.clone();
+        let (sender, receiver) = mpsc::channel(STREAMED_PAGES_AHEAD);
+        // Spawned on the first poll, so that a stream never polled starts no query.
+        let start = async move {
+            tokio::spawn(stream_log(pool, after_position, sender));
+            receiver
+        };
+        let pages = futures::stream::once(start).flat_map(|receiver| {
+            futures::stream::unfold(receiver, |mut receiver| async move {
+                receiver.recv().await.map(|page| (page, receiver))
+            })
+        });
+        Some(pages.boxed())
+    }
+
     async fn read_stream(
         &self,
         stream: &str,
@@ -383,6 +403,72 @@ impl StorageBackend for PostgresBackend {
 
 /// A row selected as `EVENT_COLUMNS`, read by column index: `FromRow` finds each column by
 /// name, a hash lookup per column per row that was a tenth of a replay's reading.
+/// Pages a one-pass read of the log converts ahead of its reader.
+const STREAMED_PAGES_AHEAD: usize = 2;
+
+/// The log after `after_position` in one query, sent on in pages of [`READ_PAGE_ROWS`] until
+/// the end, an error, or the receiver is gone. Paging with `LIMIT` left the server idle while
+/// each page was converted, and a replay idle a fifth of the time (BENCHMARKS.md, eighth pass).
+async fn stream_log(
+    pool: PgPool,
+    after_position: u64,
+    pages: mpsc::Sender<Result<Vec<RecordedEvent>, StoreError>>,
+) {
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(error) => {
+            let _ = pages.send(Err(error.into())).await;
+            return;
+        }
+    };
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position");
+    let page_rows = READ_PAGE_ROWS as usize;
+    let mut page = Vec::with_capacity(page_rows);
+    let mut finished = false;
+    {
+        let mut rows = sqlx::query(&sql)
+            .bind(to_sql_int(after_position))
+            .fetch(&mut *conn);
+        loop {
+            let event = match rows.next().await {
+                None => {
+                    finished = true;
+                    break;
+                }
+                Some(Ok(row)) => raw_event(&row)
+                    .map_err(StoreError::from)
+                    .and_then(RawEvent::into_recorded),
+                Some(Err(error)) => Err(error.into()),
+            };
+            let full = match event {
+                Ok(event) => {
+                    page.push(event);
+                    page.len() == page_rows
+                }
+                Err(error) => {
+                    let _ = pages.send(Err(error)).await;
+                    break;
+                }
+            };
+            if full {
+                let next = std::mem::replace(&mut page, Vec::with_capacity(page_rows));
+                if pages.send(Ok(next)).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    if finished {
+        if !page.is_empty() {
+            let _ = pages.send(Ok(page)).await;
+        }
+    } else {
+        // Stopped mid-query: closing the connection ends the query on the server, where one
+        // given back to the pool would first read every row left.
+        drop(conn.detach());
+    }
+}
+
 fn raw_event(row: &PgRow) -> Result<RawEvent, sqlx::Error> {
     Ok(RawEvent {
         position: row.try_get(0)?,

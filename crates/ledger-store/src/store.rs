@@ -128,14 +128,22 @@ impl EventStore {
         Ok(head)
     }
 
-    /// Every event from `from_position` (inclusive) on, in order, read page by page so memory
-    /// stays bounded however long the log is.
+    /// Every event from `from_position` (inclusive) on, in order, read a page at a time so
+    /// memory stays bounded however long the log is (on PostgreSQL in one query, whose rows
+    /// arrive while the caller works through the ones before).
     pub fn read_all(
         &self,
         from_position: u64,
     ) -> impl Stream<Item = Result<RecordedEvent, StoreError>> + Send + 'static {
+        let after = from_position.saturating_sub(1);
+        if let Some(pages) = self.backend.read_after(after) {
+            return pages
+                .map_ok(|page| futures::stream::iter(page).map(Ok))
+                .try_flatten()
+                .boxed();
+        }
         let backend = self.backend.clone();
-        futures::stream::try_unfold(from_position.saturating_sub(1), move |after| {
+        futures::stream::try_unfold(after, move |after| {
             let backend = backend.clone();
             async move {
                 let page = backend.read_page(after, READ_PAGE_ROWS).await?;
@@ -147,6 +155,7 @@ impl EventStore {
             }
         })
         .try_flatten()
+        .boxed()
     }
 
     /// Up to `limit` events after `after_position`: one page, for cursors.

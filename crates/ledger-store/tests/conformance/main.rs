@@ -34,6 +34,7 @@ macro_rules! conformance {
 
 conformance!(
     appended_events_read_back_with_their_full_envelope,
+    a_long_log_reads_whole_from_any_position_and_a_read_given_up_frees_the_store,
     read_stream_starts_at_the_requested_version,
     a_wrong_expected_version_is_a_conflict_that_writes_nothing,
     an_expected_version_beyond_the_stream_is_a_conflict,
