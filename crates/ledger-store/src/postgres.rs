@@ -1,10 +1,10 @@
 //! The PostgreSQL backend: every write transaction locks the head row (`FOR UPDATE`), so that
 //! several server processes on one database keep positions gapless and the chain whole.
 
-use foldhash::{HashMap, HashMapExt};
 use std::str::FromStr;
 
 use async_trait::async_trait;
+use foldhash::{HashMap, HashMapExt};
 use futures::StreamExt as _;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::ConnectOptions as _;

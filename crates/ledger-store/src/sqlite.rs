@@ -1,12 +1,12 @@
 //! The SQLite backend: one file, WAL, `synchronous=FULL`, writes under `BEGIN IMMEDIATE` so that
 //! several processes on one file still serialise on the database's write lock.
 
-use foldhash::{HashMap, HashMapExt};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use foldhash::{HashMap, HashMapExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{
     ConnectOptions as _, Connection as _, QueryBuilder, Row as _, Sqlite, SqliteConnection,
@@ -514,7 +514,6 @@ impl BackendSession for SqliteSession {
     }
 }
 
-/// One page of the log: up to `limit` events after `after_position`, in order.
 /// The stored request hash and result of an idempotency key, inside or outside a transaction.
 async fn load_key<'e>(
     executor: impl sqlx::Executor<'e, Database = Sqlite>,
