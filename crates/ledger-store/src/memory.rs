@@ -3,7 +3,6 @@
 //! the write lock; forgotten when another writer got in between two of its commits.
 
 use foldhash::{HashMap, HashSet, HashSetExt};
-
 use uuid::Uuid;
 
 use crate::model::Head;

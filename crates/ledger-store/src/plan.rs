@@ -2,10 +2,10 @@
 //! positions and versions, with which hashes. Backends fetch the facts it needs (head, stream
 //! versions, already-stored event ids), call [`plan_batch`], and write the rows it returns.
 
-use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::borrow::Cow;
 
 use chrono::NaiveDate;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 

@@ -401,8 +401,6 @@ impl StorageBackend for PostgresBackend {
     }
 }
 
-/// A row selected as `EVENT_COLUMNS`, read by column index: `FromRow` finds each column by
-/// name, a hash lookup per column per row that was a tenth of a replay's reading.
 /// Pages a one-pass read of the log converts ahead of its reader.
 const STREAMED_PAGES_AHEAD: usize = 2;
 
@@ -424,40 +422,32 @@ async fn stream_log(
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position");
     let page_rows = READ_PAGE_ROWS as usize;
     let mut page = Vec::with_capacity(page_rows);
-    let mut finished = false;
-    {
-        let mut rows = sqlx::query(&sql)
-            .bind(to_sql_int(after_position))
-            .fetch(&mut *conn);
-        loop {
-            let event = match rows.next().await {
-                None => {
-                    finished = true;
-                    break;
-                }
-                Some(Ok(row)) => raw_event(&row)
-                    .map_err(StoreError::from)
-                    .and_then(RawEvent::into_recorded),
-                Some(Err(error)) => Err(error.into()),
-            };
-            let full = match event {
-                Ok(event) => {
-                    page.push(event);
-                    page.len() == page_rows
-                }
-                Err(error) => {
-                    let _ = pages.send(Err(error)).await;
-                    break;
-                }
-            };
-            if full {
-                let next = std::mem::replace(&mut page, Vec::with_capacity(page_rows));
-                if pages.send(Ok(next)).await.is_err() {
-                    break;
-                }
+    let mut rows = sqlx::query(&sql)
+        .bind(to_sql_int(after_position))
+        .fetch(&mut *conn);
+    let finished = loop {
+        let event = match rows.next().await {
+            None => break true,
+            Some(row) => row
+                .map_err(StoreError::from)
+                .and_then(|row| raw_event(&row).map_err(StoreError::from))
+                .and_then(RawEvent::into_recorded),
+        };
+        match event {
+            Ok(event) => page.push(event),
+            Err(error) => {
+                let _ = pages.send(Err(error)).await;
+                break false;
             }
         }
-    }
+        if page.len() == page_rows {
+            let next = std::mem::replace(&mut page, Vec::with_capacity(page_rows));
+            if pages.send(Ok(next)).await.is_err() {
+                break false;
+            }
+        }
+    };
+    drop(rows);
     if finished {
         if !page.is_empty() {
             let _ = pages.send(Ok(page)).await;
@@ -469,6 +459,8 @@ async fn stream_log(
     }
 }
 
+/// A row selected as `EVENT_COLUMNS`, read by column index: `FromRow` finds each column by
+/// name, a hash lookup per column per row that was a tenth of a replay's reading.
 fn raw_event(row: &PgRow) -> Result<RawEvent, sqlx::Error> {
     Ok(RawEvent {
         position: row.try_get(0)?,

@@ -3,8 +3,9 @@
 //! that every event continues the stored chain, recomputing each hash, before writing any.
 //! Like the rest of the store it knows nothing of what the payloads mean.
 
-use foldhash::HashMap;
 use std::borrow::Cow;
+
+use foldhash::HashMap;
 
 use crate::error::RestoreError;
 use crate::model::{Head, NewEvent, RecordedEvent, StreamName};
