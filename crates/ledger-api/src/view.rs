@@ -5,6 +5,7 @@
 pub mod snapshot;
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
@@ -12,6 +13,8 @@ use ledger_domain::{Event, Ledger};
 use ledger_store::limits::READ_PAGE_ROWS;
 use ledger_store::{EventStore, StoreError};
 use tokio::sync::{mpsc, Mutex, RwLock, RwLockReadGuard};
+
+pub use snapshot::Pinned;
 use tokio::task::JoinHandle;
 
 /// Events applied per write-lock hold while catching up, so readers are never starved.
@@ -19,7 +22,13 @@ const CATCH_UP_PAGE_ROWS: u32 = 2_000;
 
 #[derive(Default)]
 pub struct LiveView {
-    state: RwLock<Folded>,
+    /// Shared so that a snapshot can keep a read guard on a blocking thread while it encodes.
+    state: Arc<RwLock<Folded>>,
+    /// Held by a snapshot while it encodes the view in place, and by a catch-up before it
+    /// asks for the write lock. Readers queue behind a waiting writer (tokio's lock is fair),
+    /// so a catch-up blocked on the encoding's read guard would stall every query with it;
+    /// waiting here instead, it stalls only itself and the appends waiting to see their write.
+    encoding: Arc<Mutex<()>>,
     /// One catch-up at a time; the others wait and then find nothing left to do.
     catching_up: Mutex<()>,
     /// Catch-ups begun so far. A caller that waited while one began after its arrival needs
@@ -60,7 +69,8 @@ impl LiveView {
     pub fn from_folded(folded: Folded) -> LiveView {
         LiveView {
             snapshot_at: AtomicU64::new(folded.position),
-            state: RwLock::new(folded),
+            state: Arc::new(RwLock::new(folded)),
+            encoding: Arc::default(),
             catching_up: Mutex::new(()),
             catch_ups_begun: AtomicU64::new(0),
         }
@@ -71,18 +81,26 @@ impl LiveView {
         self.snapshot_at.load(Ordering::Relaxed)
     }
 
-    /// Writes a snapshot of what the view holds. Clones under the read lock and encodes the
-    /// copy on a blocking thread: a catch-up waits for the clone only, not for the encoding.
+    /// Writes a snapshot of what the view holds, encoding it in place under the read lock
+    /// and storing it piece by piece as it is encoded: beside the view, a snapshot holds only
+    /// a few pieces in memory. Queries go on meanwhile; catching up waits for the encoding.
     pub async fn write_snapshot(
         &self,
         store: &EventStore,
     ) -> Result<Option<snapshot::Written>, snapshot::SnapshotError> {
-        let folded = self.copy().await;
+        let pinned = self.pin().await;
         // Marked before writing, so a failing write is retried after the next interval rather
         // than on every commit.
         self.snapshot_at
-            .fetch_max(folded.position, Ordering::Relaxed);
-        snapshot::write(store, folded).await
+            .fetch_max(pinned.position, Ordering::Relaxed);
+        snapshot::write(store, pinned).await
+    }
+
+    /// The view held still for a snapshot until the returned guard is dropped.
+    pub async fn pin(&self) -> Pinned {
+        let encoding = Arc::clone(&self.encoding).lock_owned().await;
+        let folded = Arc::clone(&self.state).read_owned().await;
+        Pinned::new(encoding, folded)
     }
 
     pub async fn read(&self) -> RwLockReadGuard<'_, Folded> {
@@ -105,6 +123,7 @@ impl LiveView {
             }
             // Decoding happens outside the write lock so readers wait only for the folding.
             let (decoded, last) = decode_page(page);
+            let _no_snapshot_encoding = self.encoding.lock().await;
             self.state.write().await.fold(&decoded, last);
         }
     }

@@ -11,7 +11,7 @@ use crate::date_text::parse_date;
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{Row, StoredKey, StoredRow};
-use crate::snapshot::{RawSnapshot, SnapshotQuery};
+use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::tokens::TokenRecord;
 
 /// Pages of the log in order, ended by the first error.
@@ -91,21 +91,35 @@ pub trait StorageBackend: Send + Sync + 'static {
     /// Marks the token revoked at `at_micros`; false when no such token exists.
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError>;
 
-    /// Inserts or replaces the snapshot at (`position`, `format`).
-    async fn save_snapshot(
+    /// Deletes the snapshot at (`position`, `format`) and its pieces, if stored.
+    async fn clear_snapshot(&self, position: i64, format: i64) -> Result<(), StoreError>;
+
+    /// Stores piece `seq` of the body of the snapshot at (`position`, `format`).
+    async fn save_snapshot_piece(
         &self,
         position: i64,
-        event_hash: &[u8],
         format: i64,
-        created_at: i64,
-        body: Vec<u8>,
+        seq: i64,
+        bytes: Vec<u8>,
     ) -> Result<(), StoreError>;
 
-    /// The newest snapshot matching `query`, joined with the hash of its event.
+    /// Stores the row naming a snapshot's pieces, making it visible to readers.
+    async fn save_snapshot_row(&self, row: &SnapshotRow) -> Result<(), StoreError>;
+
+    /// The newest snapshot row matching `query`, joined with the hash of its event.
     async fn latest_snapshot(
         &self,
         query: &SnapshotQuery,
     ) -> Result<Option<RawSnapshot>, StoreError>;
+
+    /// The pieces of the body at (`position`, `format`) concatenated in order into a vector
+    /// reserved for `reserve` bytes, and how many pieces there were.
+    async fn snapshot_body(
+        &self,
+        position: i64,
+        format: i64,
+        reserve: usize,
+    ) -> Result<(Vec<u8>, i64), StoreError>;
 
     /// Deletes snapshots older than the `keep` newest positions.
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError>;
@@ -138,21 +152,37 @@ pub trait BackendSession: Send {
 /// time, with that event's hash (`?` placeholders; PostgreSQL rewrites them). The join on the
 /// events' primary key leaves out snapshots beyond the stored log.
 pub(crate) const LATEST_SNAPSHOT: &str = "SELECT s.position, s.event_hash, s.format, \
-     s.created_at, s.body, e.hash AS log_hash \
+     s.created_at, s.pieces, s.length, s.body_hash, e.hash AS log_hash \
      FROM projection_snapshots s JOIN events e ON e.position = s.position \
      WHERE s.format = ? AND s.position <= ? AND e.recorded_at <= ? \
      ORDER BY s.position DESC LIMIT 1";
+
+/// The pieces of one body in order.
+pub(crate) const SNAPSHOT_PIECES: &str = "SELECT seq, bytes FROM projection_snapshot_pieces \
+     WHERE position = ? AND format = ? ORDER BY seq";
 
 /// Keeps the snapshots at the newest positions: deletes those below the `keep`-th newest
 /// (nothing when there are fewer, as the comparison with NULL is never true).
 pub(crate) const PRUNE_SNAPSHOTS: &str = "DELETE FROM projection_snapshots WHERE position < \
      (SELECT position FROM projection_snapshots ORDER BY position DESC LIMIT 1 OFFSET ?)";
 
-/// Inserts or replaces one snapshot (the same text on both backends but for placeholders).
-pub(crate) const SAVE_SNAPSHOT: &str = "INSERT INTO projection_snapshots \
-     (position, event_hash, format, created_at, body) VALUES (?, ?, ?, ?, ?) \
-     ON CONFLICT (position, format) DO UPDATE SET event_hash = excluded.event_hash, \
-     created_at = excluded.created_at, body = excluded.body";
+/// The pieces below the same bound: those of the snapshots [`PRUNE_SNAPSHOTS`] deletes, and
+/// any an unfinished write left there.
+pub(crate) const PRUNE_SNAPSHOT_PIECES: &str = "DELETE FROM projection_snapshot_pieces \
+     WHERE position < \
+     (SELECT position FROM projection_snapshots ORDER BY position DESC LIMIT 1 OFFSET ?)";
+
+pub(crate) const CLEAR_SNAPSHOT: &str =
+    "DELETE FROM projection_snapshots WHERE position = ? AND format = ?";
+pub(crate) const CLEAR_SNAPSHOT_PIECES: &str =
+    "DELETE FROM projection_snapshot_pieces WHERE position = ? AND format = ?";
+
+pub(crate) const SAVE_SNAPSHOT_PIECE: &str = "INSERT INTO projection_snapshot_pieces \
+     (position, format, seq, bytes) VALUES (?, ?, ?, ?)";
+
+pub(crate) const SAVE_SNAPSHOT_ROW: &str = "INSERT INTO projection_snapshots \
+     (position, event_hash, format, created_at, pieces, length, body_hash) \
+     VALUES (?, ?, ?, ?, ?, ?, ?)";
 
 /// `SELECT event_id … IN (…)` for one chunk of ids (SQLite; PostgreSQL binds one array).
 pub(crate) fn known_ids_query<'a, DB: sqlx::Database>(ids: &'a [Uuid]) -> sqlx::QueryBuilder<'a, DB>

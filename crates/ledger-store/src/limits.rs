@@ -72,3 +72,8 @@ pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(1)
 /// Most tokens kept in that cache; past it the cache starts again empty. Only tokens that
 /// exist are kept, so unknown ids cannot fill it.
 pub const TOKENS_CACHED_MAX: usize = 10_000;
+
+/// Bytes of a snapshot body per stored piece. Bounds what writing or reading one holds beyond
+/// the ledger (a piece being encoded, one in the channel, one being inserted) while keeping
+/// the pieces few: 22 at province scale (1M events).
+pub const SNAPSHOT_PIECE_BYTES: usize = 4 * 1024 * 1024;

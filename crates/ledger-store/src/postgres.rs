@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use crate::backend::{
     head_from_parts, numbered_placeholders, stored_key, to_sql_int, BackendSession, PageStream,
-    RawEvent, RawToken, StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS,
-    SAVE_SNAPSHOT, TOKEN_COLUMNS,
+    RawEvent, RawToken, StorageBackend, CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES, EVENT_COLUMNS,
+    LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, PRUNE_SNAPSHOT_PIECES, SAVE_SNAPSHOT_PIECE,
+    SAVE_SNAPSHOT_ROW, SNAPSHOT_PIECES, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
@@ -25,7 +26,7 @@ use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
-use crate::snapshot::{RawSnapshot, SnapshotQuery};
+use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::tokens::TokenRecord;
 
 pub(crate) struct PostgresBackend {
@@ -359,20 +360,45 @@ impl StorageBackend for PostgresBackend {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn save_snapshot(
+    async fn clear_snapshot(&self, position: i64, format: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for statement in [CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES] {
+            sqlx::query(&numbered_placeholders(statement))
+                .bind(position)
+                .bind(format)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_snapshot_piece(
         &self,
         position: i64,
-        event_hash: &[u8],
         format: i64,
-        created_at: i64,
-        body: Vec<u8>,
+        seq: i64,
+        bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
-        sqlx::query(&numbered_placeholders(SAVE_SNAPSHOT))
+        sqlx::query(&numbered_placeholders(SAVE_SNAPSHOT_PIECE))
             .bind(position)
-            .bind(event_hash)
             .bind(format)
-            .bind(created_at)
-            .bind(body)
+            .bind(seq)
+            .bind(bytes)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_snapshot_row(&self, row: &SnapshotRow) -> Result<(), StoreError> {
+        sqlx::query(&numbered_placeholders(SAVE_SNAPSHOT_ROW))
+            .bind(row.position)
+            .bind(&row.event_hash[..])
+            .bind(row.format)
+            .bind(row.created_at)
+            .bind(row.pieces)
+            .bind(row.length)
+            .bind(&row.body_hash[..])
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -392,11 +418,36 @@ impl StorageBackend for PostgresBackend {
         )
     }
 
+    async fn snapshot_body(
+        &self,
+        position: i64,
+        format: i64,
+        reserve: usize,
+    ) -> Result<(Vec<u8>, i64), StoreError> {
+        let sql = numbered_placeholders(SNAPSHOT_PIECES);
+        let mut rows = sqlx::query(&sql)
+            .bind(position)
+            .bind(format)
+            .fetch(&self.pool);
+        let (mut body, mut pieces) = (Vec::with_capacity(reserve), 0);
+        while let Some(row) = rows.next().await.transpose()? {
+            body.extend_from_slice(row.try_get::<&[u8], _>("bytes")?);
+            pieces += 1;
+        }
+        Ok((body, pieces))
+    }
+
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(&numbered_placeholders(PRUNE_SNAPSHOT_PIECES))
+            .bind(keep - 1)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query(&numbered_placeholders(PRUNE_SNAPSHOTS))
             .bind(keep - 1)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }

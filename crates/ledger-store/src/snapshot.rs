@@ -1,12 +1,19 @@
 //! Snapshots of the projections: opaque bodies the caller folded from the log up to a
 //! position, stored beside the log so start-up need not replay it all. A snapshot is a cache,
 //! not a fact: rows may be replaced or pruned, and a reader trusts one only when its
-//! `event_hash` equals the hash the log holds at its position ([`StoredSnapshot::matches_log`]).
+//! `event_hash` equals the hash the log holds at its position ([`StoredSnapshot::matches_log`])
+//! and its body came back whole ([`StoredSnapshot::body_intact`]).
+//!
+//! Bodies are stored in pieces ([`SnapshotWriter`]), so that a caller can encode one straight
+//! into the database without holding it whole, and so that no body meets the 1 GB limit of a
+//! single value.
 
 use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
 
 use crate::backend::to_sql_int;
 use crate::error::StoreError;
+use crate::limits::SNAPSHOT_PIECE_BYTES;
 use crate::store::EventStore;
 
 /// A snapshot as stored, with what the log holds at its position.
@@ -19,9 +26,12 @@ pub struct StoredSnapshot {
     /// The caller's format number (the domain's `SNAPSHOT_FORMAT`).
     pub format: u32,
     pub created_at: DateTime<Utc>,
+    /// The pieces read back, concatenated in order.
     pub body: Vec<u8>,
     /// The chain hash the log holds at `position` now.
     pub log_hash: Vec<u8>,
+    /// Whether `body` has the piece count, length and SHA-256 recorded when it was written.
+    pub body_intact: bool,
 }
 
 impl StoredSnapshot {
@@ -47,56 +57,126 @@ pub struct RawSnapshot {
     event_hash: Vec<u8>,
     format: i64,
     created_at: i64,
-    body: Vec<u8>,
+    pieces: i64,
+    length: i64,
+    body_hash: Vec<u8>,
     log_hash: Vec<u8>,
 }
 
-impl RawSnapshot {
-    fn into_stored(self) -> Result<StoredSnapshot, StoreError> {
-        let position = u64::try_from(self.position).unwrap_or(0);
-        let corrupt = |reason: &str| StoreError::Corrupt {
-            position,
-            reason: format!("snapshot: {reason}"),
-        };
-        Ok(StoredSnapshot {
-            position,
+/// What a finished [`SnapshotWriter`] stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SavedSnapshot {
+    pub pieces: u64,
+    pub bytes: u64,
+}
+
+/// One snapshot being written: each piece is stored as it is handed over, the row naming
+/// them last, so that no reader finds a row before its body is complete. Dropped before
+/// [`SnapshotWriter::finish`], it leaves pieces without a row, which readers never see and
+/// pruning deletes once newer snapshots pass them.
+pub struct SnapshotWriter<'a> {
+    store: &'a EventStore,
+    position: i64,
+    format: i64,
+    event_hash: [u8; 32],
+    body_hash: Sha256,
+    pieces: i64,
+    bytes: u64,
+}
+
+impl SnapshotWriter<'_> {
+    /// Stores the next piece of the body. Empty pieces are skipped.
+    pub async fn write(&mut self, piece: Vec<u8>) -> Result<(), StoreError> {
+        if piece.is_empty() {
+            return Ok(());
+        }
+        self.body_hash.update(&piece);
+        self.bytes += piece.len() as u64;
+        self.store
+            .backend
+            .save_snapshot_piece(self.position, self.format, self.pieces, piece)
+            .await?;
+        self.pieces += 1;
+        Ok(())
+    }
+
+    /// Stores the row that makes the snapshot visible to readers.
+    pub async fn finish(self) -> Result<SavedSnapshot, StoreError> {
+        let row = SnapshotRow {
+            position: self.position,
             event_hash: self.event_hash,
-            format: u32::try_from(self.format).map_err(|_| corrupt("format out of range"))?,
-            created_at: DateTime::from_timestamp_micros(self.created_at)
-                .ok_or_else(|| corrupt("created_at out of range"))?,
-            body: self.body,
-            log_hash: self.log_hash,
+            format: self.format,
+            created_at: Utc::now().timestamp_micros(),
+            pieces: self.pieces,
+            length: to_sql_int(self.bytes),
+            body_hash: self.body_hash.finalize().into(),
+        };
+        self.store.backend.save_snapshot_row(&row).await?;
+        Ok(SavedSnapshot {
+            pieces: self.pieces as u64,
+            bytes: self.bytes,
         })
     }
 }
 
+/// The row of a finished snapshot, as a backend stores it.
+pub struct SnapshotRow {
+    pub position: i64,
+    pub event_hash: [u8; 32],
+    pub format: i64,
+    pub created_at: i64,
+    pub pieces: i64,
+    pub length: i64,
+    pub body_hash: [u8; 32],
+}
+
+/// Most bytes reserved up front for a body, whatever its row claims: a damaged length must
+/// not become an allocation failure.
+const BODY_RESERVE_MAX: usize = 1 << 30;
+
 impl EventStore {
-    /// Stores (or replaces) the snapshot of `format` at `position`. The body is taken by value:
-    /// SQLite's driver would otherwise copy it (tens of megabytes at province scale) to hand it
-    /// to its worker thread.
+    /// Begins (or begins replacing) the snapshot of `format` at `position`: removes any
+    /// stored one there, so a reader falls back to an older snapshot until this one finishes.
+    pub async fn begin_snapshot(
+        &self,
+        position: u64,
+        event_hash: &[u8; 32],
+        format: u32,
+    ) -> Result<SnapshotWriter<'_>, StoreError> {
+        let (position, format) = (to_sql_int(position), i64::from(format));
+        self.backend.clear_snapshot(position, format).await?;
+        Ok(SnapshotWriter {
+            store: self,
+            position,
+            format,
+            event_hash: *event_hash,
+            body_hash: Sha256::new(),
+            pieces: 0,
+            bytes: 0,
+        })
+    }
+
+    /// Stores (or replaces) the snapshot of `format` at `position` from a body held whole, in
+    /// pieces of [`SNAPSHOT_PIECE_BYTES`].
     pub async fn save_snapshot(
         &self,
         position: u64,
         event_hash: &[u8; 32],
         format: u32,
         body: Vec<u8>,
-    ) -> Result<(), StoreError> {
-        let now = Utc::now().timestamp_micros();
-        self.backend
-            .save_snapshot(
-                to_sql_int(position),
-                event_hash,
-                i64::from(format),
-                now,
-                body,
-            )
-            .await
+    ) -> Result<SavedSnapshot, StoreError> {
+        let mut writer = self.begin_snapshot(position, event_hash, format).await?;
+        for piece in body.chunks(SNAPSHOT_PIECE_BYTES) {
+            writer.write(piece.to_vec()).await?;
+        }
+        writer.finish().await
     }
 
     /// The newest snapshot of `format` at or before `at_or_before` (and, with `known_at`,
-    /// whose event was recorded by then), whether or not it matches the log: the caller
-    /// checks [`StoredSnapshot::matches_log`] and may ask again below a bad one. Snapshots
-    /// beyond the stored log are never returned.
+    /// whose event was recorded by then), whether or not it matches the log or came back
+    /// whole: the caller checks [`StoredSnapshot::matches_log`] and
+    /// [`StoredSnapshot::body_intact`] and may ask again below a bad one. Snapshots beyond
+    /// the stored log are never returned.
     pub async fn latest_snapshot(
         &self,
         at_or_before: u64,
@@ -108,14 +188,38 @@ impl EventStore {
             format: i64::from(format),
             known_at_micros: known_at.map_or(i64::MAX, |t| t.timestamp_micros()),
         };
-        self.backend
-            .latest_snapshot(&query)
-            .await?
-            .map(RawSnapshot::into_stored)
-            .transpose()
+        let Some(raw) = self.backend.latest_snapshot(&query).await? else {
+            return Ok(None);
+        };
+        let reserve = usize::try_from(raw.length)
+            .unwrap_or(0)
+            .min(BODY_RESERVE_MAX);
+        let (body, pieces) = self
+            .backend
+            .snapshot_body(raw.position, raw.format, reserve)
+            .await?;
+        let body_intact = pieces == raw.pieces
+            && i64::try_from(body.len()).is_ok_and(|n| n == raw.length)
+            && Sha256::digest(&body).as_slice() == raw.body_hash.as_slice();
+        let position = u64::try_from(raw.position).unwrap_or(0);
+        let corrupt = |reason: &str| StoreError::Corrupt {
+            position,
+            reason: format!("snapshot: {reason}"),
+        };
+        Ok(Some(StoredSnapshot {
+            position,
+            event_hash: raw.event_hash,
+            format: u32::try_from(raw.format).map_err(|_| corrupt("format out of range"))?,
+            created_at: DateTime::from_timestamp_micros(raw.created_at)
+                .ok_or_else(|| corrupt("created_at out of range"))?,
+            body,
+            log_hash: raw.log_hash,
+            body_intact,
+        }))
     }
 
-    /// Deletes all but the snapshots at the `keep` newest positions; returns how many went.
+    /// Deletes all but the snapshots at the `keep` newest positions, with their pieces and any
+    /// pieces left below them by an unfinished write; returns how many snapshots went.
     pub async fn prune_snapshots(&self, keep: u32) -> Result<u64, StoreError> {
         self.backend.prune_snapshots(i64::from(keep.max(1))).await
     }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use foldhash::{HashMap, HashMapExt};
+use futures::TryStreamExt as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{
     ConnectOptions as _, Connection as _, QueryBuilder, Row as _, Sqlite, SqliteConnection,
@@ -16,7 +17,9 @@ use uuid::Uuid;
 
 use crate::backend::{
     head_from_parts, known_ids_query, stored_key, to_sql_int, BackendSession, RawEvent, RawToken,
-    StorageBackend, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, SAVE_SNAPSHOT, TOKEN_COLUMNS,
+    StorageBackend, CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES, EVENT_COLUMNS, LATEST_SNAPSHOT,
+    PRUNE_SNAPSHOTS, PRUNE_SNAPSHOT_PIECES, SAVE_SNAPSHOT_PIECE, SAVE_SNAPSHOT_ROW,
+    SNAPSHOT_PIECES, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
@@ -27,7 +30,7 @@ use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
-use crate::snapshot::{RawSnapshot, SnapshotQuery};
+use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::sqlite_rows;
 use crate::tokens::TokenRecord;
 
@@ -421,20 +424,45 @@ impl StorageBackend for SqliteBackend {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn save_snapshot(
+    async fn clear_snapshot(&self, position: i64, format: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        for statement in [CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES] {
+            sqlx::query(statement)
+                .bind(position)
+                .bind(format)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn save_snapshot_piece(
         &self,
         position: i64,
-        event_hash: &[u8],
         format: i64,
-        created_at: i64,
-        body: Vec<u8>,
+        seq: i64,
+        bytes: Vec<u8>,
     ) -> Result<(), StoreError> {
-        sqlx::query(SAVE_SNAPSHOT)
+        sqlx::query(SAVE_SNAPSHOT_PIECE)
             .bind(position)
-            .bind(event_hash)
             .bind(format)
-            .bind(created_at)
-            .bind(body)
+            .bind(seq)
+            .bind(bytes)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn save_snapshot_row(&self, row: &SnapshotRow) -> Result<(), StoreError> {
+        sqlx::query(SAVE_SNAPSHOT_ROW)
+            .bind(row.position)
+            .bind(&row.event_hash[..])
+            .bind(row.format)
+            .bind(row.created_at)
+            .bind(row.pieces)
+            .bind(row.length)
+            .bind(&row.body_hash[..])
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -452,11 +480,35 @@ impl StorageBackend for SqliteBackend {
             .await?)
     }
 
+    async fn snapshot_body(
+        &self,
+        position: i64,
+        format: i64,
+        reserve: usize,
+    ) -> Result<(Vec<u8>, i64), StoreError> {
+        let mut rows = sqlx::query(SNAPSHOT_PIECES)
+            .bind(position)
+            .bind(format)
+            .fetch(&self.pool);
+        let (mut body, mut pieces) = (Vec::with_capacity(reserve), 0);
+        while let Some(row) = rows.try_next().await? {
+            body.extend_from_slice(row.try_get::<&[u8], _>("bytes")?);
+            pieces += 1;
+        }
+        Ok((body, pieces))
+    }
+
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(PRUNE_SNAPSHOT_PIECES)
+            .bind(keep - 1)
+            .execute(&mut *tx)
+            .await?;
         let done = sqlx::query(PRUNE_SNAPSHOTS)
             .bind(keep - 1)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }

@@ -86,6 +86,24 @@ impl TestDb {
             }
         }
     }
+
+    /// The one integer `query` selects (a `count(*)`, say), read behind the store's back.
+    pub async fn scalar(&self, query: &str) -> i64 {
+        match &self.backend {
+            Backend::Sqlite { .. } => {
+                let mut c = sqlx::SqliteConnection::connect(&self.url).await.unwrap();
+                let n = sqlx::query_scalar(query).fetch_one(&mut c).await.unwrap();
+                c.close().await.unwrap();
+                n
+            }
+            Backend::Postgres { .. } => {
+                let mut c = sqlx::PgConnection::connect(&self.url).await.unwrap();
+                let n = sqlx::query_scalar(query).fetch_one(&mut c).await.unwrap();
+                c.close().await.unwrap();
+                n
+            }
+        }
+    }
 }
 
 impl Drop for TestDb {

@@ -17,17 +17,18 @@ pub async fn run(database_url: &str) -> anyhow::Result<ExitCode> {
         .await;
     progress.finish();
     let written = match caught_up {
-        Ok(_) => snapshot::write(&store, folded).await,
+        Ok(_) => snapshot::write(&store, Box::new(folded)).await,
         Err(error) => Err(error.into()),
     };
     store.close().await;
     match written? {
         Some(w) => println!(
-            "snapshot at position {} ({} bytes, format {}) written in {} ms",
+            "snapshot at position {} ({} bytes in {} pieces, format {}) written in {} ms",
             w.position,
             w.bytes,
+            w.pieces,
             ledger_domain::SNAPSHOT_FORMAT,
-            (w.encode + w.save).as_millis()
+            w.save.as_millis()
         ),
         None => println!("the ledger is empty: no snapshot written"),
     }

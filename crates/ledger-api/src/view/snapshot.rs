@@ -5,13 +5,16 @@
 //! from the log's at its position, or one that does not deserialize is ignored with a warning
 //! and the log is replayed instead. Nothing here can stop a server from starting.
 
+use std::io;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::{Ledger, SNAPSHOT_FORMAT};
-use ledger_store::limits::SNAPSHOTS_KEPT;
+use ledger_store::limits::{SNAPSHOTS_KEPT, SNAPSHOT_PIECE_BYTES};
 use ledger_store::{EventStore, StoreError};
+use tokio::sync::{mpsc, OwnedMutexGuard, OwnedRwLockReadGuard};
 
 use super::{Folded, LiveView};
 
@@ -32,9 +35,85 @@ pub enum SnapshotError {
 #[derive(Debug, Clone, Copy)]
 pub struct Written {
     pub position: u64,
-    pub bytes: usize,
+    pub bytes: u64,
+    pub pieces: u64,
+    /// From the start of encoding to its end: how long the ledger was held still.
     pub encode: Duration,
+    /// From the start of encoding until the last piece and the row were stored.
     pub save: Duration,
+}
+
+/// A live view held still for a snapshot: its read guard, and the gate that keeps a catch-up
+/// from queueing for the write lock (see `LiveView::encoding`). Both go when it is dropped.
+pub struct Pinned {
+    _encoding: OwnedMutexGuard<()>,
+    folded: OwnedRwLockReadGuard<Folded>,
+}
+
+impl Pinned {
+    pub(super) fn new(encoding: OwnedMutexGuard<()>, folded: OwnedRwLockReadGuard<Folded>) -> Self {
+        Pinned {
+            _encoding: encoding,
+            folded,
+        }
+    }
+}
+
+impl Deref for Pinned {
+    type Target = Folded;
+
+    fn deref(&self) -> &Folded {
+        &self.folded
+    }
+}
+
+/// Where the encoder writes: pieces of at least `size` bytes (but the last) handed to the task
+/// that stores them. Fails once that task has stopped, which ends the encoding.
+struct PieceSink {
+    piece: Vec<u8>,
+    size: usize,
+    stored: mpsc::Sender<Vec<u8>>,
+}
+
+impl PieceSink {
+    fn hand_over(&mut self) -> io::Result<()> {
+        let piece = std::mem::replace(&mut self.piece, Vec::with_capacity(self.size));
+        self.stored
+            .blocking_send(piece)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the snapshot store stopped"))
+    }
+}
+
+impl io::Write for PieceSink {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.piece.extend_from_slice(bytes);
+        if self.piece.len() >= self.size {
+            self.hand_over()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.piece.is_empty() {
+            return Ok(());
+        }
+        self.hand_over()
+    }
+}
+
+/// Encodes `ledger` into pieces sent to `stored`, the last one included.
+fn encode_into(
+    ledger: &Ledger,
+    size: usize,
+    stored: mpsc::Sender<Vec<u8>>,
+) -> Result<(), postcard::Error> {
+    let sink = PieceSink {
+        piece: Vec::with_capacity(size),
+        size,
+        stored,
+    };
+    let mut sink = postcard::to_io(ledger, sink)?;
+    io::Write::flush(&mut sink).map_err(|_| postcard::Error::SerializeBufferFull)
 }
 
 /// The body of a snapshot: postcard, serde's compact binary form. JSON was measured first
@@ -58,30 +137,64 @@ pub fn latest_occurred_on(body: &[u8]) -> Result<Option<NaiveDate>, postcard::Er
 
 /// Writes `folded` as a snapshot of the current format, bound to the hash of the event at its
 /// position, then prunes all but the newest few. `None` for an empty log. The encoding runs on
-/// a blocking thread so the runtime's workers keep serving.
-pub async fn write(store: &EventStore, folded: Folded) -> Result<Option<Written>, SnapshotError> {
-    if folded.position == 0 {
+/// a blocking thread, which drops `folded` (a [`Pinned`] view, or an owned copy) as soon as it
+/// is done; each piece ([`SNAPSHOT_PIECE_BYTES`]) is stored while the next is encoded.
+pub async fn write<F>(store: &EventStore, folded: F) -> Result<Option<Written>, SnapshotError>
+where
+    F: Deref<Target = Folded> + Send + 'static,
+{
+    write_in_pieces(store, folded, SNAPSHOT_PIECE_BYTES).await
+}
+
+/// [`write`] with pieces of at least `piece_bytes` (1 at the least).
+pub async fn write_in_pieces<F>(
+    store: &EventStore,
+    folded: F,
+    piece_bytes: usize,
+) -> Result<Option<Written>, SnapshotError>
+where
+    F: Deref<Target = Folded> + Send + 'static,
+{
+    let position = folded.position;
+    if position == 0 {
         return Ok(None);
     }
-    let position = folded.position;
     let hash = store
         .event_hash_at(position)
         .await?
         .ok_or(SnapshotError::NoEvent(position))?;
-    let started = Instant::now();
-    let body = tokio::task::spawn_blocking(move || encode(&folded.ledger)).await??;
-    let encode = started.elapsed();
-    let started = Instant::now();
-    let bytes = body.len();
-    store
-        .save_snapshot(position, &hash, SNAPSHOT_FORMAT, body)
+    let mut writer = store
+        .begin_snapshot(position, &hash, SNAPSHOT_FORMAT)
         .await?;
+    // One piece waits while one is stored and one is encoded.
+    let (pieces, mut arriving) = mpsc::channel(1);
+    let started = Instant::now();
+    let encoding = tokio::task::spawn_blocking(move || {
+        let encoded = encode_into(&folded.ledger, piece_bytes.max(1), pieces);
+        drop(folded);
+        (encoded, started.elapsed())
+    });
+    let mut stored = Ok(());
+    while let Some(piece) = arriving.recv().await {
+        stored = writer.write(piece).await;
+        if stored.is_err() {
+            break;
+        }
+    }
+    // Closing the channel stops an encoding whose pieces can no longer be stored.
+    drop(arriving);
+    let (encoded, encode) = encoding.await?;
+    stored?;
+    encoded?;
+    let saved = writer.finish().await?;
+    let save = started.elapsed();
     store.prune_snapshots(SNAPSHOTS_KEPT).await?;
     Ok(Some(Written {
         position,
-        bytes,
+        bytes: saved.bytes,
+        pieces: saved.pieces,
         encode,
-        save: started.elapsed(),
+        save,
     }))
 }
 
@@ -116,7 +229,12 @@ pub async fn load(
             bound = position - 1;
             continue;
         }
-        if candidate.matches_log() {
+        if !candidate.body_intact {
+            tracing::warn!(
+                position,
+                "projection snapshot's body is incomplete or altered; ignored"
+            );
+        } else if candidate.matches_log() {
             match usable(candidate.body, position).await {
                 Ok(ledger) => return Some(Folded { ledger, position }),
                 Err(reason) => {
@@ -153,8 +271,8 @@ async fn usable(body: Vec<u8>, position: u64) -> Result<Ledger, String> {
 const RECHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// Writes a snapshot of `view` whenever it has folded `every` events since the last one, until
-/// the task is aborted. Runs beside the server; each write clones the view under its read lock
-/// (so writers wait only for the copy) and encodes the copy elsewhere.
+/// the task is aborted. Runs beside the server; the view is held still while each is encoded
+/// (see [`LiveView::write_snapshot`]).
 pub async fn every(view: Arc<LiveView>, store: Arc<EventStore>, every: u64) {
     let mut committed = store.subscribe();
     loop {

@@ -71,6 +71,8 @@ on_both_backends!(
     snapshots::historical_answers_from_a_snapshot_equal_a_full_replay,
     snapshots::the_ledger_round_trips_through_its_snapshot_form,
     snapshots::the_background_writer_snapshots_every_n_events,
+    snapshots::a_snapshot_written_in_many_pieces_loads_as_the_ledger,
+    snapshots::queries_read_on_while_a_snapshot_holds_the_view_and_catching_up_waits,
 );
 
 mod contract {

@@ -278,3 +278,75 @@ pub async fn the_background_writer_snapshots_every_n_events(app: TestApp) {
     assert!(fresh.view.snapshot_position() >= 500);
     assert!(fresh.view.read().await.ledger == full_rebuild(&app.store).await);
 }
+
+pub async fn a_snapshot_written_in_many_pieces_loads_as_the_ledger(app: TestApp) {
+    let view = LiveView::default();
+    import(&app.store, &view, &fixture()).await;
+    let pinned = view.pin().await;
+    let (ledger, position) = (pinned.ledger.clone(), pinned.position);
+    let written = snapshot::write_in_pieces(&app.store, pinned, 1_000)
+        .await
+        .unwrap()
+        .unwrap();
+    let body = snapshot::encode(&ledger).unwrap();
+    assert_eq!(written.bytes, body.len() as u64);
+    assert!(
+        written.pieces > 10 && written.pieces <= body.len() as u64 / 1_000 + 1,
+        "{} pieces of at least 1,000 bytes for {} bytes",
+        written.pieces,
+        body.len()
+    );
+    let stored = app
+        .store
+        .latest_snapshot(position, SNAPSHOT_FORMAT, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        stored.body_intact && stored.body == body,
+        "the pieces concatenate to the body"
+    );
+    let loaded = snapshot::load(&app.store, position, None, None)
+        .await
+        .unwrap();
+    assert!(loaded.position == position && loaded.ledger == ledger);
+    // A body that decodes but is not the one recorded: the only snapshot is passed over.
+    app._db
+        .sabotage(&["UPDATE projection_snapshots SET body_hash = event_hash"])
+        .await;
+    assert!(snapshot::load(&app.store, position, None, None)
+        .await
+        .is_none());
+}
+
+pub async fn queries_read_on_while_a_snapshot_holds_the_view_and_catching_up_waits(app: TestApp) {
+    let state = Arc::new(AppState::load(app.store.clone()).await.unwrap());
+    let text = fixture();
+    let lines: Vec<&str> = text.lines().collect();
+    let (first, second) = lines.split_at(lines.len() - 20);
+    import(&app.store, &state.view, &first.join("\n")).await;
+    let before = state.view.read().await.position;
+    let pinned = state.view.pin().await;
+    // Appended behind the view's back, as another server's writes would be.
+    import(&app.store, &LiveView::default(), &second.join("\n")).await;
+    let head = app.store.head().await.unwrap().position;
+    assert!(head > before);
+    let catching_up = {
+        let (state, store) = (state.clone(), app.store.clone());
+        tokio::spawn(async move { state.view.catch_up(&store).await.unwrap() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(
+        !catching_up.is_finished(),
+        "the catch-up waits for the pinned view"
+    );
+    let read = tokio::time::timeout(std::time::Duration::from_secs(10), state.view.read()).await;
+    assert_eq!(
+        read.expect("a reader must not queue behind the waiting catch-up")
+            .position,
+        before
+    );
+    drop(pinned);
+    assert_eq!(catching_up.await.unwrap(), head);
+    assert_eq!(state.view.read().await.position, head);
+}

@@ -70,6 +70,8 @@ conformance!(
     a_snapshot_beyond_the_stored_log_is_never_returned,
     known_at_picks_the_newest_snapshot_recorded_by_then,
     pruning_keeps_the_newest_snapshots_and_saving_again_replaces,
+    a_body_comes_back_whole_from_its_pieces_and_a_damaged_one_is_told,
+    an_unfinished_snapshot_is_never_read_and_its_pieces_are_pruned,
     a_session_appends_as_the_writer_does_and_others_see_it_at_commit,
     other_writers_wait_for_the_session_and_continue_its_chain,
     dropping_a_session_rolls_back_what_it_had_not_committed,

@@ -165,3 +165,102 @@ pub async fn pruning_keeps_the_newest_snapshots_and_saving_again_replaces(db: &T
         "pruning touches no event"
     );
 }
+
+pub async fn a_body_comes_back_whole_from_its_pieces_and_a_damaged_one_is_told(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 3).await;
+    let pieces: Vec<Vec<u8>> = vec![
+        b"first".to_vec(),
+        vec![],
+        (0..=255).collect(),
+        vec![7; 9000],
+    ];
+    let mut writer = store.begin_snapshot(3, &hashes[2], 1).await.unwrap();
+    for piece in &pieces {
+        writer.write(piece.clone()).await.unwrap();
+    }
+    assert!(
+        store.latest_snapshot(3, 1, None).await.unwrap().is_none(),
+        "no reader sees a snapshot before its row is written"
+    );
+    let saved = writer.finish().await.unwrap();
+    let whole = pieces.concat();
+    assert_eq!(
+        (saved.pieces, saved.bytes),
+        (3, whole.len() as u64),
+        "the empty piece is not stored"
+    );
+    let found = store.latest_snapshot(3, 1, None).await.unwrap().unwrap();
+    assert!(found.body_intact && found.matches_log());
+    assert_eq!(found.body, whole, "the pieces come back in order");
+
+    let pieces_at_3 = "SELECT count(*) FROM projection_snapshot_pieces WHERE position = 3";
+    assert_eq!(db.scalar(pieces_at_3).await, 3);
+    db.sabotage(&["UPDATE projection_snapshot_pieces SET bytes = substr(bytes, 2) WHERE seq = 1"])
+        .await;
+    let shortened = store.latest_snapshot(3, 1, None).await.unwrap().unwrap();
+    assert!(!shortened.body_intact, "a piece lost a byte");
+    store
+        .save_snapshot(3, &hashes[2], 1, whole.clone())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .latest_snapshot(3, 1, None)
+            .await
+            .unwrap()
+            .unwrap()
+            .body_intact
+    );
+    assert_eq!(
+        db.scalar(pieces_at_3).await,
+        1,
+        "saving again replaces every piece"
+    );
+    db.sabotage(&["DELETE FROM projection_snapshot_pieces WHERE position = 3"])
+        .await;
+    let emptied = store.latest_snapshot(3, 1, None).await.unwrap().unwrap();
+    assert!(
+        !emptied.body_intact && emptied.body.is_empty(),
+        "its pieces are gone"
+    );
+}
+
+pub async fn an_unfinished_snapshot_is_never_read_and_its_pieces_are_pruned(db: &TestDb) {
+    let store = db.open().await;
+    let hashes = log_of(&store, 8).await;
+    store
+        .save_snapshot(2, &hashes[1], 1, b"two".to_vec())
+        .await
+        .unwrap();
+    {
+        // Given up before `finish`, as a server stopped midway would.
+        let mut unfinished = store.begin_snapshot(4, &hashes[3], 1).await.unwrap();
+        unfinished.write(b"half".to_vec()).await.unwrap();
+    }
+    let found = store.latest_snapshot(8, 1, None).await.unwrap().unwrap();
+    assert_eq!(found.position, 2, "position 4 was never finished");
+    let pieces = "SELECT count(*) FROM projection_snapshot_pieces";
+    assert_eq!(db.scalar(pieces).await, 2);
+    for p in [5u64, 6, 7] {
+        store
+            .save_snapshot(p, &hashes[p as usize - 1], 1, vec![p as u8; 10])
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.prune_snapshots(3).await.unwrap(),
+        1,
+        "position 2 goes"
+    );
+    assert_eq!(
+        db.scalar(pieces).await,
+        3,
+        "the pieces of 2 and the unfinished 4 went with it"
+    );
+    for p in [5u64, 6, 7] {
+        let kept = store.latest_snapshot(p, 1, None).await.unwrap().unwrap();
+        assert_eq!((kept.position, kept.body_intact), (p, true));
+        assert_eq!(kept.body, vec![p as u8; 10]);
+    }
+}
