@@ -305,12 +305,28 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Peak resident memory of this process so far, from the kernel (Linux), in MiB.
+/// Peak resident memory of this process so far (or since [`reset_peak_rss`]), from the
+/// kernel (Linux), in MiB.
 fn peak_rss_mib() -> Option<f64> {
+    status_mib("VmHWM:")
+}
+
+/// Resident memory of this process now, in MiB.
+fn rss_mib() -> Option<f64> {
+    status_mib("VmRSS:")
+}
+
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Starts the peak over from the memory resident now (Linux's `clear_refs` value 5), so that
+/// the peak of one step can be told from an earlier step's. False where that is not possible.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> {

@@ -26,19 +26,19 @@ struct Served {
 }
 
 impl Served {
-    /// Starts serving; gives the seconds to load the ledger and the peak RSS by then (before
-    /// the snapshot written below, which holds an encoded copy of the ledger for a moment and
-    /// which `serve` does not write at start).
-    async fn start(
-        store: Arc<EventStore>,
-        role: &str,
-    ) -> anyhow::Result<(Served, f64, Option<f64>)> {
+    /// Starts serving; gives the seconds to load the ledger and what memory the load and the
+    /// snapshot written below took (`serve` writes one every `SNAPSHOT_EVERY_EVENTS`).
+    async fn start(store: Arc<EventStore>, role: &str) -> anyhow::Result<(Served, f64, Value)> {
         let started = Instant::now();
         let state = AppState::load(store.clone()).await?;
         let load_seconds = started.elapsed().as_secs_f64();
         let load_peak = crate::peak_rss_mib();
+        let loaded = crate::rss_mib();
+        let reset = crate::reset_peak_rss();
         // Historical queries at the head start from this snapshot; earlier ones cannot.
         state.view.write_snapshot(&store).await?;
+        let memory = json!({"peak_rss_mib": load_peak, "rss_mib_loaded": loaded,
+            "peak_rss_mib_snapshot_write": reset.then(crate::peak_rss_mib).flatten()});
         // Measurements are of the ledger, not of the per-token rate limit.
         let state = state.with_rate_limit(ledger_api::RateLimit::OFF);
         let kept = state.clone();
@@ -58,7 +58,7 @@ impl Served {
             store,
             state,
         };
-        Ok((served, load_seconds, load_peak))
+        Ok((served, load_seconds, memory))
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Duration> {
@@ -106,15 +106,14 @@ fn percentiles(samples: &mut [Duration]) -> Value {
 /// Dashboard queries (live view) and `as_of` / `known_at` queries (replays) over HTTP.
 pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::Result<()> {
     let store = Arc::new(EventStore::open(database_url).await?);
-    let (served, load_seconds, load_peak) = Served::start(store.clone(), "inspector").await?;
+    let (served, load_seconds, memory) = Served::start(store.clone(), "inspector").await?;
     let head = store.head().await?;
-    println!(
-        "{}",
-        json!({"bench": "startup", "events": head.position,
-            "seconds": (load_seconds * 1000.0).round() / 1000.0,
-            "peak_rss_mib": load_peak,
-            "peak_rss_mib_with_snapshot_write": crate::peak_rss_mib()})
-    );
+    let mut startup = json!({"bench": "startup", "events": head.position,
+        "seconds": (load_seconds * 1000.0).round() / 1000.0});
+    if let (Some(line), Value::Object(memory)) = (startup.as_object_mut(), memory) {
+        line.extend(memory);
+    }
+    println!("{startup}");
     let dashboards = [
         "/api/v1/budgets/summary".to_owned(),
         "/api/v1/housing".to_owned(),

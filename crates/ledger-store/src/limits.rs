@@ -43,6 +43,11 @@ pub const POOL_CONNECTIONS_MAX: u32 = 8;
 /// 5.3k → 32k events/s with 32 or 64 MiB alike); 64 MiB put a full replay over 300 MB RSS.
 pub const SQLITE_CACHE_KIB: i64 = -32_768;
 
+/// Page cache of the connection snapshot bodies go through (SQLite's negative `cache_size`,
+/// KiB): 2 MiB. A body is written once and read once, in order; caching it only keeps tens of
+/// megabytes resident after each snapshot.
+pub const SQLITE_SNAPSHOT_CACHE_KIB: i64 = -2_048;
+
 /// WAL pages (4 KiB) after which a commit copies the WAL back into the database: 64 MiB
 /// instead of SQLite's 4 MiB. An import batch dirties thousands of index pages; with the
 /// default nearly every commit was followed by a checkpoint that wrote them a second time.

@@ -16,7 +16,9 @@ use std::ptr::{null_mut, NonNull};
 use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
-use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS};
+use crate::backend::{
+    event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECES,
+};
 use crate::date_text::IsoDate;
 use crate::error::StoreError;
 use crate::model::RecordedEvent;
@@ -61,6 +63,26 @@ pub(crate) async fn read_rows(
         events.push(event_from_columns(&statement.event_columns()?)?);
     }
     Ok(events)
+}
+
+/// The pieces of one snapshot body in order, appended to `body`; returns how many there
+/// were. Each is copied once, from SQLite into `body`.
+pub(crate) async fn read_snapshot_pieces(
+    conn: &mut SqliteConnection,
+    position: i64,
+    format: i64,
+    body: &mut Vec<u8>,
+) -> Result<i64, StoreError> {
+    let mut handle = conn.lock_handle().await?;
+    let mut statement = Statement::prepare(handle.as_raw_handle(), SNAPSHOT_PIECES)?;
+    statement.bind_int(1, position)?;
+    statement.bind_int(2, format)?;
+    let mut pieces = 0;
+    while statement.next_row()? {
+        body.extend_from_slice(statement.bytes(1, false)?);
+        pieces += 1;
+    }
+    Ok(pieces)
 }
 
 /// Rows a page's vector is sized for ahead; a bigger page grows it.
