@@ -112,14 +112,13 @@ pub trait StorageBackend: Send + Sync + 'static {
         query: &SnapshotQuery,
     ) -> Result<Option<RawSnapshot>, StoreError>;
 
-    /// The pieces of the body at (`position`, `format`) concatenated in order into a vector
-    /// reserved for `reserve` bytes, and how many pieces there were.
-    async fn snapshot_body(
+    /// Piece `seq` of the body at (`position`, `format`), if stored.
+    async fn snapshot_piece(
         &self,
         position: i64,
         format: i64,
-        reserve: usize,
-    ) -> Result<(Vec<u8>, i64), StoreError>;
+        seq: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError>;
 
     /// Deletes snapshots older than the `keep` newest positions.
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError>;
@@ -157,9 +156,9 @@ pub(crate) const LATEST_SNAPSHOT: &str = "SELECT s.position, s.event_hash, s.for
      WHERE s.format = ? AND s.position <= ? AND e.recorded_at <= ? \
      ORDER BY s.position DESC LIMIT 1";
 
-/// The pieces of one body in order.
-pub(crate) const SNAPSHOT_PIECES: &str = "SELECT seq, bytes FROM projection_snapshot_pieces \
-     WHERE position = ? AND format = ? ORDER BY seq";
+/// One piece of one body.
+pub(crate) const SNAPSHOT_PIECE: &str = "SELECT bytes FROM projection_snapshot_pieces \
+     WHERE position = ? AND format = ? AND seq = ?";
 
 /// Keeps the snapshots at the newest positions: deletes those below the `keep`-th newest
 /// (nothing when there are fewer, as the comparison with NULL is never true).

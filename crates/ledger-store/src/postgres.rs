@@ -16,7 +16,7 @@ use crate::backend::{
     head_from_parts, numbered_placeholders, stored_key, to_sql_int, BackendSession, PageStream,
     RawEvent, RawToken, StorageBackend, CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES, EVENT_COLUMNS,
     LATEST_SNAPSHOT, PRUNE_SNAPSHOTS, PRUNE_SNAPSHOT_PIECES, SAVE_SNAPSHOT_PIECE,
-    SAVE_SNAPSHOT_ROW, SNAPSHOT_PIECES, TOKEN_COLUMNS,
+    SAVE_SNAPSHOT_ROW, SNAPSHOT_PIECE, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
@@ -418,23 +418,18 @@ impl StorageBackend for PostgresBackend {
         )
     }
 
-    async fn snapshot_body(
+    async fn snapshot_piece(
         &self,
         position: i64,
         format: i64,
-        reserve: usize,
-    ) -> Result<(Vec<u8>, i64), StoreError> {
-        let sql = numbered_placeholders(SNAPSHOT_PIECES);
-        let mut rows = sqlx::query(&sql)
+        seq: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(sqlx::query_scalar(&numbered_placeholders(SNAPSHOT_PIECE))
             .bind(position)
             .bind(format)
-            .fetch(&self.pool);
-        let (mut body, mut pieces) = (Vec::with_capacity(reserve), 0);
-        while let Some(row) = rows.next().await.transpose()? {
-            body.extend_from_slice(row.try_get::<&[u8], _>("bytes")?);
-            pieces += 1;
-        }
-        Ok((body, pieces))
+            .bind(seq)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError> {

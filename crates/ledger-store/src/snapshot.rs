@@ -1,7 +1,7 @@
 //! Snapshots of the projections: opaque bodies the caller folded from the log up to a
 //! position, stored beside the log so start-up need not replay it all. A snapshot is a cache,
 //! not a fact: rows may be replaced or pruned, and a reader trusts one only when its
-//! `event_hash` equals the hash the log holds at its position ([`StoredSnapshot::matches_log`])
+//! `event_hash` equals the hash the log holds at its position ([`SnapshotHeader::matches_log`])
 //! and its body came back whole ([`StoredSnapshot::body_intact`]).
 //!
 //! Bodies are stored in pieces ([`SnapshotWriter`]), so that a caller can encode one straight
@@ -10,31 +10,42 @@
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
 
 use crate::backend::to_sql_int;
 use crate::error::StoreError;
 use crate::limits::SNAPSHOT_PIECE_BYTES;
 use crate::store::EventStore;
 
-/// A snapshot as stored, with what the log holds at its position.
+/// A snapshot as stored: its row and its body as read back.
 #[derive(Debug, Clone)]
 pub struct StoredSnapshot {
-    /// The last log position folded into `body`.
+    pub header: SnapshotHeader,
+    /// The pieces read back, concatenated in order.
+    pub body: Vec<u8>,
+    /// Whether `body` has the piece count, length and SHA-256 the header records.
+    pub body_intact: bool,
+}
+
+/// A stored snapshot's row, with what the log holds at its position: what its body must be,
+/// without the body.
+#[derive(Debug, Clone)]
+pub struct SnapshotHeader {
+    /// The last log position folded into the body.
     pub position: u64,
     /// The chain hash of the event at `position` when the snapshot was written.
     pub event_hash: Vec<u8>,
     /// The caller's format number (the domain's `SNAPSHOT_FORMAT`).
     pub format: u32,
     pub created_at: DateTime<Utc>,
-    /// The pieces read back, concatenated in order.
-    pub body: Vec<u8>,
     /// The chain hash the log holds at `position` now.
     pub log_hash: Vec<u8>,
-    /// Whether `body` has the piece count, length and SHA-256 recorded when it was written.
-    pub body_intact: bool,
+    pub pieces: u64,
+    pub length: u64,
+    pub body_hash: Vec<u8>,
 }
 
-impl StoredSnapshot {
+impl SnapshotHeader {
     /// True when the snapshot was taken of this log (not of another database or a log that
     /// was since replaced by a restore).
     pub fn matches_log(&self) -> bool {
@@ -174,7 +185,7 @@ impl EventStore {
 
     /// The newest snapshot of `format` at or before `at_or_before` (and, with `known_at`,
     /// whose event was recorded by then), whether or not it matches the log or came back
-    /// whole: the caller checks [`StoredSnapshot::matches_log`] and
+    /// whole: the caller checks [`SnapshotHeader::matches_log`] and
     /// [`StoredSnapshot::body_intact`] and may ask again below a bad one. Snapshots beyond
     /// the stored log are never returned.
     pub async fn latest_snapshot(
@@ -183,6 +194,38 @@ impl EventStore {
         format: u32,
         known_at: Option<DateTime<Utc>>,
     ) -> Result<Option<StoredSnapshot>, StoreError> {
+        let Some(header) = self
+            .latest_snapshot_header(at_or_before, format, known_at)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let (to_body, mut arriving) = mpsc::channel::<Vec<u8>>(1);
+        let reserve = usize::try_from(header.length)
+            .unwrap_or(0)
+            .min(BODY_RESERVE_MAX);
+        let assemble = async move {
+            let mut body = Vec::with_capacity(reserve);
+            while let Some(piece) = arriving.recv().await {
+                body.extend_from_slice(&piece);
+            }
+            body
+        };
+        let (intact, body) = tokio::join!(self.send_snapshot_body(&header, to_body), assemble);
+        Ok(Some(StoredSnapshot {
+            header,
+            body,
+            body_intact: intact?,
+        }))
+    }
+
+    /// The row of the snapshot [`EventStore::latest_snapshot`] would return, without its body.
+    pub async fn latest_snapshot_header(
+        &self,
+        at_or_before: u64,
+        format: u32,
+        known_at: Option<DateTime<Utc>>,
+    ) -> Result<Option<SnapshotHeader>, StoreError> {
         let query = SnapshotQuery {
             at_or_before: to_sql_int(at_or_before),
             format: i64::from(format),
@@ -191,31 +234,50 @@ impl EventStore {
         let Some(raw) = self.backend.latest_snapshot(&query).await? else {
             return Ok(None);
         };
-        let reserve = usize::try_from(raw.length)
-            .unwrap_or(0)
-            .min(BODY_RESERVE_MAX);
-        let (body, pieces) = self
-            .backend
-            .snapshot_body(raw.position, raw.format, reserve)
-            .await?;
-        let body_intact = pieces == raw.pieces
-            && i64::try_from(body.len()).is_ok_and(|n| n == raw.length)
-            && Sha256::digest(&body).as_slice() == raw.body_hash.as_slice();
         let position = u64::try_from(raw.position).unwrap_or(0);
         let corrupt = |reason: &str| StoreError::Corrupt {
             position,
             reason: format!("snapshot: {reason}"),
         };
-        Ok(Some(StoredSnapshot {
+        Ok(Some(SnapshotHeader {
             position,
             event_hash: raw.event_hash,
             format: u32::try_from(raw.format).map_err(|_| corrupt("format out of range"))?,
             created_at: DateTime::from_timestamp_micros(raw.created_at)
                 .ok_or_else(|| corrupt("created_at out of range"))?,
-            body,
             log_hash: raw.log_hash,
-            body_intact,
+            pieces: u64::try_from(raw.pieces).map_err(|_| corrupt("piece count out of range"))?,
+            length: u64::try_from(raw.length).map_err(|_| corrupt("length out of range"))?,
+            body_hash: raw.body_hash,
         }))
+    }
+
+    /// Sends the pieces of `header`'s body to `to` in order, one read at a time, so that
+    /// neither side need hold the body whole. True when every piece was sent and together
+    /// they have the count, length and SHA-256 the header records; false when one is missing
+    /// or altered, or when `to` was closed before the end.
+    pub async fn send_snapshot_body(
+        &self,
+        header: &SnapshotHeader,
+        to: mpsc::Sender<Vec<u8>>,
+    ) -> Result<bool, StoreError> {
+        let (position, format) = (to_sql_int(header.position), i64::from(header.format));
+        let (mut hash, mut length) = (Sha256::new(), 0u64);
+        for seq in 0..header.pieces {
+            let piece = self
+                .backend
+                .snapshot_piece(position, format, to_sql_int(seq))
+                .await?;
+            let Some(piece) = piece else {
+                return Ok(false);
+            };
+            hash.update(&piece);
+            length += piece.len() as u64;
+            if to.send(piece).await.is_err() {
+                return Ok(false);
+            }
+        }
+        Ok(length == header.length && hash.finalize().as_slice() == header.body_hash.as_slice())
     }
 
     /// Deletes all but the snapshots at the `keep` newest positions, with their pieces and any

@@ -511,19 +511,17 @@ impl StorageBackend for SqliteBackend {
             .await?)
     }
 
-    async fn snapshot_body(
+    async fn snapshot_piece(
         &self,
         position: i64,
         format: i64,
-        reserve: usize,
-    ) -> Result<(Vec<u8>, i64), StoreError> {
+        seq: i64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
         let mut slot = self.snapshots.lock().await;
         let mut conn = self.snapshot_connection(&mut slot).await?;
-        let mut body = Vec::with_capacity(reserve);
-        let pieces =
-            sqlite_rows::read_snapshot_pieces(&mut conn, position, format, &mut body).await?;
+        let piece = sqlite_rows::read_snapshot_piece(&mut conn, position, format, seq).await?;
         *slot = Some(conn);
-        Ok((body, pieces))
+        Ok(piece)
     }
 
     async fn prune_snapshots(&self, keep: i64) -> Result<u64, StoreError> {

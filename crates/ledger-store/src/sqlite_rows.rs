@@ -16,9 +16,7 @@ use std::ptr::{null_mut, NonNull};
 use libsqlite3_sys as ffi;
 use sqlx::SqliteConnection;
 
-use crate::backend::{
-    event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECES,
-};
+use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE};
 use crate::date_text::IsoDate;
 use crate::error::StoreError;
 use crate::model::RecordedEvent;
@@ -65,24 +63,22 @@ pub(crate) async fn read_rows(
     Ok(events)
 }
 
-/// The pieces of one snapshot body in order, appended to `body`; returns how many there
-/// were. Each is copied once, from SQLite into `body`.
-pub(crate) async fn read_snapshot_pieces(
+/// Piece `seq` of one snapshot body, if stored, copied once out of SQLite.
+pub(crate) async fn read_snapshot_piece(
     conn: &mut SqliteConnection,
     position: i64,
     format: i64,
-    body: &mut Vec<u8>,
-) -> Result<i64, StoreError> {
+    seq: i64,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let mut handle = conn.lock_handle().await?;
-    let mut statement = Statement::prepare(handle.as_raw_handle(), SNAPSHOT_PIECES)?;
+    let mut statement = Statement::prepare(handle.as_raw_handle(), SNAPSHOT_PIECE)?;
     statement.bind_int(1, position)?;
     statement.bind_int(2, format)?;
-    let mut pieces = 0;
-    while statement.next_row()? {
-        body.extend_from_slice(statement.bytes(1, false)?);
-        pieces += 1;
+    statement.bind_int(3, seq)?;
+    if !statement.next_row()? {
+        return Ok(None);
     }
-    Ok(pieces)
+    Ok(Some(statement.bytes(0, false)?.to_vec()))
 }
 
 /// Rows a page's vector is sized for ahead; a bigger page grows it.

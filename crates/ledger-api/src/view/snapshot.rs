@@ -5,7 +5,6 @@
 //! from the log's at its position, or one that does not deserialize is ignored with a warning
 //! and the log is replayed instead. Nothing here can stop a server from starting.
 
-use std::io;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,10 +12,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use ledger_domain::{Ledger, SNAPSHOT_FORMAT};
 use ledger_store::limits::{SNAPSHOTS_KEPT, SNAPSHOT_PIECE_BYTES};
-use ledger_store::{EventStore, StoreError};
+use ledger_store::{EventStore, SnapshotHeader, StoreError};
 use tokio::sync::{mpsc, OwnedMutexGuard, OwnedRwLockReadGuard};
 
 use super::{Folded, LiveView};
+
+mod owned;
+mod pieces;
 
 /// Why a snapshot could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -65,55 +67,6 @@ impl Deref for Pinned {
     fn deref(&self) -> &Folded {
         &self.folded
     }
-}
-
-/// Where the encoder writes: pieces of at least `size` bytes (but the last) handed to the task
-/// that stores them. Fails once that task has stopped, which ends the encoding.
-struct PieceSink {
-    piece: Vec<u8>,
-    size: usize,
-    stored: mpsc::Sender<Vec<u8>>,
-}
-
-impl PieceSink {
-    fn hand_over(&mut self) -> io::Result<()> {
-        let piece = std::mem::replace(&mut self.piece, Vec::with_capacity(self.size));
-        self.stored
-            .blocking_send(piece)
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the snapshot store stopped"))
-    }
-}
-
-impl io::Write for PieceSink {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.piece.extend_from_slice(bytes);
-        if self.piece.len() >= self.size {
-            self.hand_over()?;
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        if self.piece.is_empty() {
-            return Ok(());
-        }
-        self.hand_over()
-    }
-}
-
-/// Encodes `ledger` into pieces sent to `stored`, the last one included.
-fn encode_into(
-    ledger: &Ledger,
-    size: usize,
-    stored: mpsc::Sender<Vec<u8>>,
-) -> Result<(), postcard::Error> {
-    let sink = PieceSink {
-        piece: Vec::with_capacity(size),
-        size,
-        stored,
-    };
-    let mut sink = postcard::to_io(ledger, sink)?;
-    io::Write::flush(&mut sink).map_err(|_| postcard::Error::SerializeBufferFull)
 }
 
 /// The body of a snapshot: postcard, serde's compact binary form. JSON was measured first
@@ -170,7 +123,7 @@ where
     let (pieces, mut arriving) = mpsc::channel(1);
     let started = Instant::now();
     let encoding = tokio::task::spawn_blocking(move || {
-        let encoded = encode_into(&folded.ledger, piece_bytes.max(1), pieces);
+        let encoded = pieces::encode_into(&folded.ledger, piece_bytes.max(1), pieces);
         drop(folded);
         (encoded, started.elapsed())
     });
@@ -201,7 +154,8 @@ where
 /// The newest usable snapshot at or before `at_or_before` whose event was recorded by
 /// `known_at` (any time when `None`) and, with `as_of`, holding no event that occurred after
 /// it; or `None` to replay from the start. Unusable ones are logged and passed over for older
-/// ones; an error reading them is logged, not returned.
+/// ones; an error reading them is logged, not returned. The body is decoded as its pieces are
+/// read, never whole in memory.
 pub async fn load(
     store: &EventStore,
     at_or_before: u64,
@@ -210,8 +164,8 @@ pub async fn load(
 ) -> Option<Folded> {
     let mut bound = at_or_before;
     while bound > 0 {
-        let candidate = match store
-            .latest_snapshot(bound, SNAPSHOT_FORMAT, known_at)
+        let header = match store
+            .latest_snapshot_header(bound, SNAPSHOT_FORMAT, known_at)
             .await
         {
             Ok(found) => found?,
@@ -220,51 +174,64 @@ pub async fn load(
                 return None;
             }
         };
-        let position = candidate.position;
-        let occurred_too_late = as_of.is_some_and(|as_of| {
-            latest_occurred_on(&candidate.body).map_or(true, |latest| latest > Some(as_of))
-        });
-        if occurred_too_late {
-            // Not a prefix of the `as_of` replay: something in it occurred after that date.
-            bound = position - 1;
-            continue;
-        }
-        if !candidate.body_intact {
-            tracing::warn!(
-                position,
-                "projection snapshot's body is incomplete or altered; ignored"
-            );
-        } else if candidate.matches_log() {
-            match usable(candidate.body, position).await {
-                Ok(ledger) => return Some(Folded { ledger, position }),
-                Err(reason) => {
-                    tracing::warn!(position, %reason, "projection snapshot unreadable; ignored")
-                }
-            }
-        } else {
+        let position = header.position;
+        bound = position - 1;
+        if !header.matches_log() {
             tracing::warn!(
                 position,
                 "projection snapshot does not match the log's hash at its position; ignored"
             );
+            continue;
         }
-        bound = position - 1;
+        match read(store, &header, as_of).await {
+            Ok(Some(ledger)) => return Some(Folded { ledger, position }),
+            // Not a prefix of the `as_of` replay: something in it occurred after that date.
+            Ok(None) => {}
+            Err(reason) => {
+                tracing::warn!(position, %reason, "projection snapshot unreadable; ignored")
+            }
+        }
     }
     None
 }
 
-/// Decodes a body on a blocking thread and checks it claims no event beyond its position.
-async fn usable(body: Vec<u8>, position: u64) -> Result<Ledger, String> {
-    let ledger = tokio::task::spawn_blocking(move || decode(&body))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
-    if ledger.last_position() > position {
+/// The ledger of `header`'s snapshot, decoded on a blocking thread while the store reads its
+/// pieces; `None` when its first bytes show an event that occurred after `as_of`.
+async fn read(
+    store: &EventStore,
+    header: &SnapshotHeader,
+    as_of: Option<NaiveDate>,
+) -> Result<Option<Ledger>, String> {
+    let (to_decoder, mut arriving) = mpsc::channel::<Vec<u8>>(1);
+    let decoding = tokio::task::spawn_blocking(move || {
+        let first = arriving
+            .blocking_recv()
+            .ok_or(postcard::Error::DeserializeUnexpectedEnd)?;
+        let too_late = as_of.is_some_and(|as_of| {
+            latest_occurred_on(&first).map_or(true, |latest| latest > Some(as_of))
+        });
+        if too_late {
+            return Ok(None);
+        }
+        pieces::decode_from(first, arriving).map(Some)
+    });
+    let intact = store.send_snapshot_body(header, to_decoder).await;
+    let decoded = decoding.await.map_err(|e| e.to_string())?;
+    let intact = intact.map_err(|e| e.to_string())?;
+    let ledger = match decoded {
+        Ok(None) => return Ok(None),
+        _ if !intact => return Err("its body is incomplete or altered".to_owned()),
+        Ok(Some(ledger)) => ledger,
+        Err(error) => return Err(error.to_string()),
+    };
+    if ledger.last_position() > header.position {
         return Err(format!(
-            "it holds position {} beyond its own {position}",
-            ledger.last_position()
+            "it holds position {} beyond its own {}",
+            ledger.last_position(),
+            header.position
         ));
     }
-    Ok(ledger)
+    Ok(Some(ledger))
 }
 
 /// How often the periodic writer looks at the view when no commit wakes it.

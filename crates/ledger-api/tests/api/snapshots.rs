@@ -136,8 +136,8 @@ pub async fn a_corrupt_snapshot_body_is_ignored(app: TestApp) {
     earlier.body.truncate(earlier.body.len() / 2);
     app.store
         .save_snapshot(
-            earlier.position,
-            &earlier.log_hash.clone().try_into().unwrap(),
+            earlier.header.position,
+            &earlier.header.log_hash.clone().try_into().unwrap(),
             SNAPSHOT_FORMAT,
             earlier.body.clone(),
         )
@@ -273,7 +273,7 @@ pub async fn the_background_writer_snapshots_every_n_events(app: TestApp) {
     }
     writer.abort();
     let found = found.expect("a snapshot was written while importing");
-    assert!(found.matches_log() && found.position >= 500);
+    assert!(found.header.matches_log() && found.header.position >= 500);
     let fresh = Arc::new(AppState::load(app.store.clone()).await.unwrap());
     assert!(fresh.view.snapshot_position() >= 500);
     assert!(fresh.view.read().await.ledger == full_rebuild(&app.store).await);

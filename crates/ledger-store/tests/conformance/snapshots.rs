@@ -32,19 +32,19 @@ pub async fn snapshots_come_back_newest_at_or_before_a_position_of_their_format(
 
     let newest = store.latest_snapshot(10, 1, None).await.unwrap().unwrap();
     assert_eq!(
-        newest.position, 9,
+        newest.header.position, 9,
         "the format-2 snapshot at 10 is not format 1"
     );
     assert_eq!(newest.body, b"body-9", "the body comes back byte for byte");
-    assert_eq!(newest.format, 1);
-    assert!(newest.matches_log());
-    assert_eq!(newest.log_hash, hashes[8].to_vec());
+    assert_eq!(newest.header.format, 1);
+    assert!(newest.header.matches_log());
+    assert_eq!(newest.header.log_hash, hashes[8].to_vec());
     let below = store.latest_snapshot(8, 1, None).await.unwrap().unwrap();
-    assert_eq!(below.position, 6);
+    assert_eq!(below.header.position, 6);
     assert!(store.latest_snapshot(2, 1, None).await.unwrap().is_none());
     let other = store.latest_snapshot(10, 2, None).await.unwrap().unwrap();
     assert_eq!(
-        (other.position, other.body.as_slice()),
+        (other.header.position, other.body.as_slice()),
         (10, &b"other format"[..])
     );
 }
@@ -58,10 +58,10 @@ pub async fn a_snapshot_with_another_hash_does_not_match_the_log(db: &TestDb) {
         .unwrap();
     let found = store.latest_snapshot(4, 1, None).await.unwrap().unwrap();
     assert!(
-        !found.matches_log(),
+        !found.header.matches_log(),
         "hash of position 3 stored for position 4"
     );
-    assert_eq!(found.log_hash, hashes[3].to_vec());
+    assert_eq!(found.header.log_hash, hashes[3].to_vec());
 }
 
 pub async fn a_snapshot_beyond_the_stored_log_is_never_returned(db: &TestDb) {
@@ -101,7 +101,7 @@ pub async fn known_at_picks_the_newest_snapshot_recorded_by_then(db: &TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(
-        then.position, 2,
+        then.header.position, 2,
         "position 5 was recorded after the instant"
     );
     let now = store
@@ -109,7 +109,7 @@ pub async fn known_at_picks_the_newest_snapshot_recorded_by_then(db: &TestDb) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(now.position, 5);
+    assert_eq!(now.header.position, 5);
 }
 
 pub async fn pruning_keeps_the_newest_snapshots_and_saving_again_replaces(db: &TestDb) {
@@ -142,6 +142,7 @@ pub async fn pruning_keeps_the_newest_snapshots_and_saving_again_replaces(db: &T
             .await
             .unwrap()
             .unwrap()
+            .header
             .position,
         5
     );
@@ -151,6 +152,7 @@ pub async fn pruning_keeps_the_newest_snapshots_and_saving_again_replaces(db: &T
             .await
             .unwrap()
             .unwrap()
+            .header
             .position,
         4
     );
@@ -191,7 +193,7 @@ pub async fn a_body_comes_back_whole_from_its_pieces_and_a_damaged_one_is_told(d
         "the empty piece is not stored"
     );
     let found = store.latest_snapshot(3, 1, None).await.unwrap().unwrap();
-    assert!(found.body_intact && found.matches_log());
+    assert!(found.body_intact && found.header.matches_log());
     assert_eq!(found.body, whole, "the pieces come back in order");
 
     let pieces_at_3 = "SELECT count(*) FROM projection_snapshot_pieces WHERE position = 3";
@@ -239,7 +241,7 @@ pub async fn an_unfinished_snapshot_is_never_read_and_its_pieces_are_pruned(db: 
         unfinished.write(b"half".to_vec()).await.unwrap();
     }
     let found = store.latest_snapshot(8, 1, None).await.unwrap().unwrap();
-    assert_eq!(found.position, 2, "position 4 was never finished");
+    assert_eq!(found.header.position, 2, "position 4 was never finished");
     let pieces = "SELECT count(*) FROM projection_snapshot_pieces";
     assert_eq!(db.scalar(pieces).await, 2);
     for p in [5u64, 6, 7] {
@@ -260,7 +262,7 @@ pub async fn an_unfinished_snapshot_is_never_read_and_its_pieces_are_pruned(db: 
     );
     for p in [5u64, 6, 7] {
         let kept = store.latest_snapshot(p, 1, None).await.unwrap().unwrap();
-        assert_eq!((kept.position, kept.body_intact), (p, true));
+        assert_eq!((kept.header.position, kept.body_intact), (p, true));
         assert_eq!(kept.body, vec![p as u8; 10]);
     }
 }

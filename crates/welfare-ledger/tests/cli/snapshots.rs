@@ -38,8 +38,8 @@ async fn serve_leaves_a_snapshot_at_shutdown_and_the_snapshot_command_writes_one
         .await
         .unwrap()
         .expect("serve wrote a snapshot at shutdown");
-    assert_eq!(found.position, head);
-    assert!(found.matches_log());
+    assert_eq!(found.header.position, head);
+    assert!(found.header.matches_log());
     store.close().await;
 
     let out = run_ok(&["snapshot", "--database-url", &url]);
