@@ -72,7 +72,7 @@ impl Deref for Pinned {
 /// The body of a snapshot: postcard, serde's compact binary form. JSON was measured first
 /// at province scale (1M events): 237 MB, 0.8–0.9 s to decode, start-up 1.3–2.0 s; postcard
 /// cuts both size and decoding several-fold (`ledger-bench startup`, BENCHMARKS.md). Money
-/// stays the `Dong` digit string inside it.
+/// is a whole number of dong inside it (`Dong`'s compact form), never a float.
 pub fn encode(ledger: &Ledger) -> Result<Vec<u8>, postcard::Error> {
     postcard::to_stdvec(ledger)
 }

@@ -74,7 +74,7 @@ impl Reversible {
 /// whenever a change makes a fold of the same events come out differently: a new or renamed
 /// field in any state type, a new event handled, a rule in `apply` changed. Forgetting it
 /// leaves servers starting from a stale state that a full replay would not produce.
-pub const SNAPSHOT_FORMAT: u32 = 21;
+pub const SNAPSHOT_FORMAT: u32 = 22;
 
 /// The whole state of the ledger. Serializable so that a snapshot of it can stand in for a
 /// replay of the log up to a position (see [`SNAPSHOT_FORMAT`]).

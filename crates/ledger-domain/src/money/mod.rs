@@ -202,8 +202,17 @@ impl fmt::Display for Dong {
 }
 
 impl Serialize for Dong {
+    /// A digit string where people may read it (JSON); an integer in compact binary forms
+    /// (projection snapshots), where writing and parsing digit strings took a tenth of the
+    /// time of encoding and of decoding a snapshot.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.digits())
+        if serializer.is_human_readable() {
+            return serializer.serialize_str(&self.digits());
+        }
+        match u64::try_from(self.0.mantissa()) {
+            Ok(whole) => serializer.serialize_u64(whole),
+            Err(_) => Err(serde::ser::Error::custom("an amount of dong out of range")),
+        }
     }
 }
 
@@ -235,11 +244,11 @@ impl Visitor<'_> for DongVisitor {
 impl<'de> Deserialize<'de> for Dong {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Dong, D::Error> {
         // JSON may carry a number or a string; compact binary forms (projection snapshots)
-        // cannot say which, so they always hold the digit string `serialize` writes.
+        // cannot say which, so they always hold the integer `serialize` writes.
         if deserializer.is_human_readable() {
             deserializer.deserialize_any(DongVisitor)
         } else {
-            deserializer.deserialize_str(DongVisitor)
+            deserializer.deserialize_u64(DongVisitor)
         }
     }
 }
