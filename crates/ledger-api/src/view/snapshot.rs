@@ -2,8 +2,9 @@
 //! historical queries continue from the newest usable one instead of position 1.
 //!
 //! A snapshot is only ever a shortcut: one of another format, one whose event hash differs
-//! from the log's at its position, or one that does not deserialize is ignored with a warning
-//! and the log is replayed instead. Nothing here can stop a server from starting.
+//! from the log's at its position, one whose pieces do not make the body its row records, or
+//! one that does not deserialize is ignored with a warning and the log is replayed instead.
+//! Nothing here can stop a server from starting.
 
 use std::ops::Deref;
 use std::sync::Arc;
