@@ -183,20 +183,6 @@ pub(crate) const SAVE_SNAPSHOT_ROW: &str = "INSERT INTO projection_snapshots \
      (position, event_hash, format, created_at, pieces, length, body_hash) \
      VALUES (?, ?, ?, ?, ?, ?, ?)";
 
-/// `SELECT event_id … IN (…)` for one chunk of ids (SQLite; PostgreSQL binds one array).
-pub(crate) fn known_ids_query<'a, DB: sqlx::Database>(ids: &'a [Uuid]) -> sqlx::QueryBuilder<'a, DB>
-where
-    Uuid: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
-{
-    let mut q = sqlx::QueryBuilder::<DB>::new("SELECT event_id FROM events WHERE event_id IN (");
-    let mut list = q.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    q.push(")");
-    q
-}
-
 /// `sql` with `?` placeholders numbered `$1, $2, …` for PostgreSQL.
 pub(crate) fn numbered_placeholders(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);

@@ -15,9 +15,9 @@ use sqlx::{
 use uuid::Uuid;
 
 use crate::backend::{
-    head_from_parts, known_ids_query, stored_key, to_sql_int, BackendSession, RawEvent, RawToken,
-    StorageBackend, CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES, EVENT_COLUMNS, LATEST_SNAPSHOT,
-    PRUNE_SNAPSHOTS, PRUNE_SNAPSHOT_PIECES, SAVE_SNAPSHOT_PIECE, SAVE_SNAPSHOT_ROW, TOKEN_COLUMNS,
+    head_from_parts, stored_key, to_sql_int, BackendSession, RawEvent, RawToken, StorageBackend,
+    CLEAR_SNAPSHOT, CLEAR_SNAPSHOT_PIECES, EVENT_COLUMNS, LATEST_SNAPSHOT, PRUNE_SNAPSHOTS,
+    PRUNE_SNAPSHOT_PIECES, SAVE_SNAPSHOT_PIECE, SAVE_SNAPSHOT_ROW, TOKEN_COLUMNS,
 };
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
@@ -339,13 +339,8 @@ impl StorageBackend for SqliteBackend {
     }
 
     async fn known_event_ids(&self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
-        let mut known = Vec::new();
-        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            for row in known_ids_query(chunk).build().fetch_all(&self.pool).await? {
-                known.push(row.try_get(0)?);
-            }
-        }
-        Ok(known)
+        let mut conn = self.pool.acquire().await?;
+        sqlite_rows::known_event_ids(&mut conn, ids).await
     }
 
     async fn begin_session(&self) -> Result<Box<dyn BackendSession>, StoreError> {
@@ -551,16 +546,7 @@ struct SqliteSession {
 #[async_trait]
 impl BackendSession for SqliteSession {
     async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
-        let mut known = Vec::new();
-        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            for row in known_ids_query(chunk)
-                .build()
-                .fetch_all(&mut self.conn)
-                .await?
-            {
-                known.push(row.try_get(0)?);
-            }
-        }
+        let known = sqlite_rows::known_event_ids(&mut self.conn, ids).await?;
         self.memory.looked_up(ids, &known);
         Ok(known)
     }

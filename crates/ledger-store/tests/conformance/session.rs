@@ -49,6 +49,13 @@ pub async fn a_session_appends_as_the_writer_does_and_others_see_it_at_commit(db
     assert_eq!(session.uncommitted_events(), 0);
     assert_eq!(*updates.borrow_and_update(), 4);
     assert_eq!(all(&other).await.len(), 4);
+    let mut asked = ids.clone();
+    asked.push(uuid::Uuid::new_v4());
+    assert_eq!(
+        other.known_event_ids(&asked).await.unwrap(),
+        ids.iter().copied().collect(),
+        "committed ids are known to every store; a new one is not"
+    );
     session
         .append(single("c", ExpectedVersion::NoStream, events(1)))
         .await
