@@ -83,11 +83,15 @@ impl LiveView {
 
     /// Writes a snapshot of what the view holds, encoding it in place under the read lock
     /// and storing it piece by piece as it is encoded: beside the view, a snapshot holds only
-    /// a few pieces in memory. Queries go on meanwhile; catching up waits for the encoding.
+    /// a few pieces in memory. Queries go on meanwhile; catching up waits for the encoding,
+    /// and on SQLite this store's appends wait for the pieces to be stored.
     pub async fn write_snapshot(
         &self,
         store: &EventStore,
     ) -> Result<Option<snapshot::Written>, snapshot::SnapshotError> {
+        // Before pinning: an import's write session can hold SQLite's write lock for minutes,
+        // and the pieces would wait for it with the view pinned.
+        let _appends_paused = store.pause_appends().await;
         let pinned = self.pin().await;
         // Marked before writing, so a failing write is retried after the next interval rather
         // than on every commit.

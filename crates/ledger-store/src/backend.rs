@@ -91,6 +91,13 @@ pub trait StorageBackend: Send + Sync + 'static {
     /// Marks the token revoked at `at_micros`; false when no such token exists.
     async fn revoke_token(&self, id: &str, at_micros: i64) -> Result<bool, StoreError>;
 
+    /// Waits until this store's own appends and write sessions hold no write lock and keeps
+    /// them from taking one until the guard is dropped; `None` where writers do not exclude
+    /// one another (PostgreSQL).
+    async fn pause_appends(&self) -> Option<Box<dyn Send>> {
+        None
+    }
+
     /// Deletes the snapshot at (`position`, `format`) and its pieces, if stored.
     async fn clear_snapshot(&self, position: i64, format: i64) -> Result<(), StoreError>;
 

@@ -37,7 +37,7 @@ pub use model::{
     RecordedEvent, StreamAppend, StreamName,
 };
 pub use session::WriteSession;
-pub use snapshot::{SavedSnapshot, SnapshotHeader, SnapshotWriter, StoredSnapshot};
+pub use snapshot::{AppendsPaused, SavedSnapshot, SnapshotHeader, SnapshotWriter, StoredSnapshot};
 pub use store::EventStore;
 pub use tokens::{CreatedToken, TokenRecord};
 pub use verify::{ChainCheck, VerifyFailure, VerifyReport};

@@ -141,11 +141,28 @@ pub struct SnapshotRow {
     pub body_hash: [u8; 32],
 }
 
+/// This store's appends held back (see [`EventStore::pause_appends`]) until it is dropped.
+#[must_use = "appends resume when it is dropped"]
+pub struct AppendsPaused {
+    _held: Option<Box<dyn Send>>,
+}
+
 /// Most bytes reserved up front for a body, whatever its row claims: a damaged length must
 /// not become an allocation failure.
 const BODY_RESERVE_MAX: usize = 1 << 30;
 
 impl EventStore {
+    /// Waits for this store's appends and write sessions to let go of the database's write
+    /// lock, and holds them back until the guard is dropped. On SQLite a snapshot's pieces
+    /// need that lock, and a write session (an import) keeps it for its whole life: a writer
+    /// of a snapshot takes its turn here before it holds anything that others wait for.
+    /// Immediate on PostgreSQL, whose writers do not exclude one another.
+    pub async fn pause_appends(&self) -> AppendsPaused {
+        AppendsPaused {
+            _held: self.backend.pause_appends().await,
+        }
+    }
+
     /// Begins (or begins replacing) the snapshot of `format` at `position`: removes any
     /// stored one there, so a reader falls back to an older snapshot until this one finishes.
     pub async fn begin_snapshot(

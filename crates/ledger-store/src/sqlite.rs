@@ -441,6 +441,10 @@ impl StorageBackend for SqliteBackend {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn pause_appends(&self) -> Option<Box<dyn Send>> {
+        Some(Box::new(self.writer.clone().lock_owned().await))
+    }
+
     async fn clear_snapshot(&self, position: i64, format: i64) -> Result<(), StoreError> {
         let mut slot = self.snapshots.lock().await;
         let mut conn = self.snapshot_connection(&mut slot).await?;

