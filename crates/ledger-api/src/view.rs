@@ -13,9 +13,9 @@ use ledger_domain::{Event, Ledger};
 use ledger_store::limits::READ_PAGE_ROWS;
 use ledger_store::{EventStore, StoreError};
 use tokio::sync::{mpsc, Mutex, RwLock, RwLockReadGuard};
+use tokio::task::JoinHandle;
 
 pub use snapshot::Pinned;
-use tokio::task::JoinHandle;
 
 /// Events applied per write-lock hold while catching up, so readers are never starved.
 const CATCH_UP_PAGE_ROWS: u32 = 2_000;

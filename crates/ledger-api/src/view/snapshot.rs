@@ -219,11 +219,13 @@ async fn read(
     let intact = store.send_snapshot_body(header, to_decoder).await;
     let decoded = decoding.await.map_err(|e| e.to_string())?;
     let intact = intact.map_err(|e| e.to_string())?;
-    let ledger = match decoded {
-        Ok(None) => return Ok(None),
-        _ if !intact => return Err("its body is incomplete or altered".to_owned()),
-        Ok(Some(ledger)) => ledger,
-        Err(error) => return Err(error.to_string()),
+    let ledger = match (decoded, intact) {
+        (Ok(None), _) => return Ok(None),
+        (Ok(Some(ledger)), true) => ledger,
+        (Ok(Some(_)), false) => {
+            return Err("its pieces do not make the body its row records".to_owned())
+        }
+        (Err(error), _) => return Err(format!("it does not decode: {error}")),
     };
     if ledger.last_position() > header.position {
         return Err(format!(
