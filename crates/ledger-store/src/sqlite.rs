@@ -53,6 +53,8 @@ pub(crate) struct SqliteBackend {
     /// Through the pool, each 4 MiB piece took the next idle connection and stayed in its
     /// 32 MiB cache: one snapshot at 1M events left most of its 86 MB cached across them.
     snapshots: tokio::sync::Mutex<Option<SqliteConnection>>,
+    /// The pool's options with that small cache.
+    snapshot_options: SqliteConnectOptions,
 }
 
 impl SqliteBackend {
@@ -71,6 +73,9 @@ impl SqliteBackend {
                 SQLITE_WAL_AUTOCHECKPOINT_PAGES.to_string(),
             )
             .log_slow_statements(SLOW_STATEMENT_LOG_LEVEL, SLOW_STATEMENT);
+        let snapshot_options = options
+            .clone()
+            .pragma("cache_size", SQLITE_SNAPSHOT_CACHE_KIB.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)
             .connect_with(options)
@@ -81,26 +86,22 @@ impl SqliteBackend {
             reader: tokio::sync::Mutex::new(None),
             writer: Arc::new(tokio::sync::Mutex::new(None)),
             snapshots: tokio::sync::Mutex::new(None),
+            snapshot_options,
         })
     }
 
-    /// The snapshot connection, opened on first use or after a failure; the caller puts it
-    /// back only after a clean use.
-    async fn snapshot_connection(
+    /// The connection kept in `slot` (taken out of it), or a new one opened with `options`;
+    /// the caller puts it back only after a clean use.
+    async fn kept_or_opened(
         &self,
         slot: &mut Option<SqliteConnection>,
+        options: &SqliteConnectOptions,
     ) -> Result<SqliteConnection, StoreError> {
-        if let Some(conn) = slot.take() {
-            return Ok(conn);
+        match slot.take() {
+            Some(conn) => Ok(conn),
+            None if self.pool.is_closed() => Err(sqlx::Error::PoolClosed.into()),
+            None => Ok(options.connect().await?),
         }
-        if self.pool.is_closed() {
-            return Err(sqlx::Error::PoolClosed.into());
-        }
-        let mut conn = self.pool.connect_options().connect().await?;
-        sqlx::query(&format!("PRAGMA cache_size = {SQLITE_SNAPSHOT_CACHE_KIB}"))
-            .execute(&mut conn)
-            .await?;
-        Ok(conn)
     }
 
     /// The writer's connection, opened on first use or after a failed transaction.
@@ -108,11 +109,16 @@ impl SqliteBackend {
         &self,
         slot: &mut Option<SqliteConnection>,
     ) -> Result<SqliteConnection, StoreError> {
-        match slot.take() {
-            Some(conn) => Ok(conn),
-            None if self.pool.is_closed() => Err(sqlx::Error::PoolClosed.into()),
-            None => Ok(self.pool.connect_options().connect().await?),
-        }
+        self.kept_or_opened(slot, &self.pool.connect_options())
+            .await
+    }
+
+    /// The connection snapshot bodies go through, opened on first use or after a failure.
+    async fn snapshot_connection(
+        &self,
+        slot: &mut Option<SqliteConnection>,
+    ) -> Result<SqliteConnection, StoreError> {
+        self.kept_or_opened(slot, &self.snapshot_options).await
     }
 
     async fn commit_on(
@@ -304,10 +310,9 @@ impl StorageBackend for SqliteBackend {
     ) -> Result<Vec<RecordedEvent>, StoreError> {
         if !self.pool.is_closed() {
             if let Ok(mut slot) = self.reader.try_lock() {
-                let mut reader = match slot.take() {
-                    Some(reader) => reader,
-                    None => self.pool.connect_options().connect().await?,
-                };
+                let mut reader = self
+                    .kept_or_opened(&mut slot, &self.pool.connect_options())
+                    .await?;
                 let page = sqlite_rows::read_rows(&mut reader, after_position, limit).await;
                 if page.is_ok() {
                     *slot = Some(reader);

@@ -121,10 +121,10 @@ where
         .begin_snapshot(position, &hash, SNAPSHOT_FORMAT)
         .await?;
     // One piece waits while one is stored and one is encoded.
-    let (pieces, mut arriving) = mpsc::channel(1);
+    let (to_store, mut arriving) = mpsc::channel(1);
     let started = Instant::now();
     let encoding = tokio::task::spawn_blocking(move || {
-        let encoded = pieces::encode_into(&folded.ledger, piece_bytes.max(1), pieces);
+        let encoded = pieces::encode_into(&folded.ledger, piece_bytes.max(1), to_store);
         drop(folded);
         (encoded, started.elapsed())
     });
