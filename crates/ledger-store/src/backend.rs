@@ -377,6 +377,25 @@ impl RawEvent {
     }
 }
 
+impl From<RecordedEvent> for StoredRow {
+    fn from(e: RecordedEvent) -> Self {
+        Row {
+            position: e.position,
+            stream: Cow::Owned(e.stream),
+            stream_version: e.stream_version,
+            event_id: e.event_id,
+            kind: Cow::Owned(e.kind),
+            schema_version: e.schema_version,
+            occurred_on: e.occurred_on,
+            recorded_at_micros: e.recorded_at.timestamp_micros(),
+            recorded_by: Cow::Owned(e.recorded_by),
+            source_ref: e.source_ref.map(Cow::Owned),
+            payload: Cow::Owned(e.payload),
+            hash: e.hash,
+        }
+    }
+}
+
 /// Reads the head row's three columns.
 pub(crate) fn head_from_parts(
     position: i64,

@@ -23,6 +23,7 @@ mod session;
 mod snapshot;
 mod sqlite;
 mod sqlite_rows;
+mod sqlite_write;
 mod store;
 mod token_cache;
 mod tokens;

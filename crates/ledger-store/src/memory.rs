@@ -5,8 +5,8 @@
 use foldhash::{HashMap, HashSet, HashSetExt};
 use uuid::Uuid;
 
-use crate::model::Head;
-use crate::plan::Row;
+use crate::model::{AppendRequest, Head};
+use crate::plan::{key_lookups, lookups, BatchFacts, Row, StoredKey, StoredRow};
 
 #[derive(Default)]
 pub(crate) struct SessionMemory {
@@ -18,7 +18,48 @@ pub(crate) struct SessionMemory {
     absent: HashSet<Uuid>,
 }
 
+/// What a backend must read under the write lock to plan a batch, less what the memory knows.
+pub(crate) struct Questions {
+    /// Every stream the batch touches.
+    streams: Vec<String>,
+    /// The streams whose current versions must be read.
+    pub(crate) streams_asked: Vec<String>,
+    /// The event ids to look up.
+    pub(crate) ids: Vec<Uuid>,
+    /// The idempotency keys to look up.
+    pub(crate) keys: Vec<String>,
+}
+
 impl SessionMemory {
+    /// What to read to plan `requests` on the log at `head` (read under the lock).
+    pub(crate) fn questions(&mut self, head: &Head, requests: &[&AppendRequest]) -> Questions {
+        self.check(head);
+        let (streams, ids) = lookups(requests);
+        Questions {
+            streams_asked: self.streams_to_ask(&streams),
+            ids: self.ids_to_ask(&ids),
+            keys: key_lookups(requests),
+            streams,
+        }
+    }
+
+    /// The facts to plan on, from the database's answers to `questions` and what is known.
+    pub(crate) fn facts(
+        &mut self,
+        head: Head,
+        questions: Questions,
+        found: HashMap<String, u64>,
+        existing: HashMap<Uuid, StoredRow>,
+        keys: HashMap<String, StoredKey>,
+    ) -> BatchFacts {
+        BatchFacts {
+            head,
+            versions: self.versions(&questions.streams, questions.streams_asked, found),
+            existing,
+            keys,
+        }
+    }
+
     /// Forgets everything unless `head` (read under the lock) is where this session's last
     /// write left the log.
     pub(crate) fn check(&mut self, head: &Head) {

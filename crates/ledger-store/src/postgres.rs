@@ -24,7 +24,7 @@ use crate::limits::{
 };
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
+use crate::plan::{plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::tokens::TokenRecord;
@@ -79,24 +79,16 @@ impl PostgresBackend {
         memory: &mut SessionMemory,
     ) -> Result<BatchFacts, StoreError> {
         let head = Self::locked_head(conn).await?;
-        memory.check(&head);
-        let (streams, ids) = lookups(requests);
-        let asked = memory.streams_to_ask(&streams);
-        let found = Self::stream_versions(conn, &asked).await?;
-        let versions = memory.versions(&streams, asked, found);
-        let existing = Self::existing(conn, &memory.ids_to_ask(&ids)).await?;
+        let questions = memory.questions(&head, requests);
+        let found = Self::stream_versions(conn, &questions.streams_asked).await?;
+        let existing = Self::existing(conn, &questions.ids).await?;
         let mut keys = HashMap::new();
-        for key in key_lookups(requests) {
-            if let Some(stored) = load_key(&mut *conn, &key).await? {
-                keys.insert(key, stored);
+        for key in &questions.keys {
+            if let Some(stored) = load_key(&mut *conn, key).await? {
+                keys.insert(key.clone(), stored);
             }
         }
-        Ok(BatchFacts {
-            head,
-            versions,
-            existing,
-            keys,
-        })
+        Ok(memory.facts(head, questions, found, existing, keys))
     }
 
     /// The current version of each of `streams` that has events. One indexed seek per stream:

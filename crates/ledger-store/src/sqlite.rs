@@ -6,12 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use foldhash::{HashMap, HashMapExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{
-    ConnectOptions as _, Connection as _, QueryBuilder, Row as _, Sqlite, SqliteConnection,
-    SqlitePool,
-};
+use sqlx::{ConnectOptions as _, Connection as _, Row as _, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::backend::{
@@ -26,14 +22,12 @@ use crate::limits::{
 };
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
-use crate::plan::{key_lookups, lookups, plan_batch, BatchFacts, Row, StoredKey, StoredRow};
+use crate::plan::StoredKey;
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::sqlite_rows;
+use crate::sqlite_write;
 use crate::tokens::TokenRecord;
-
-/// Ids or stream names per `IN (…)` lookup, well below the variable limit.
-const LOOKUP_KEYS_PER_STATEMENT: usize = 1_000;
 
 pub(crate) struct SqliteBackend {
     pool: SqlitePool,
@@ -121,32 +115,46 @@ impl SqliteBackend {
         self.kept_or_opened(slot, &self.snapshot_options).await
     }
 
+    /// One transaction of the group-commit writer. When the write lock is free, BEGIN and the
+    /// write go in one lock of the handle; when another process holds it, BEGIN waits through
+    /// sqlx, on the driver's thread. COMMIT always goes through sqlx: its fsync, and a
+    /// checkpoint now and then, must not block the runtime. A failure leaves the transaction
+    /// open; the caller then drops the connection, which rolls it back.
     async fn commit_on(
         conn: &mut SqliteConnection,
         requests: &[&AppendRequest],
         now_micros: i64,
     ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
-        let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let outcomes =
-            Self::write_on(&mut tx, requests, now_micros, &mut SessionMemory::default()).await?;
-        tx.commit().await?;
+        let mut memory = SessionMemory::default();
+        let begun = {
+            let mut handle = sqlite_rows::locked(conn).await?;
+            let db = handle.as_raw_handle();
+            match sqlite_rows::begin_immediate_now(db)? {
+                true => Some(sqlite_write::write(db, requests, now_micros, &mut memory)?),
+                false => None,
+            }
+        };
+        let outcomes = match begun {
+            Some(outcomes) => outcomes,
+            None => {
+                sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+                Self::write_on(conn, requests, now_micros, &mut memory).await?
+            }
+        };
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
         Ok(outcomes)
     }
 
-    /// Plans and writes a batch inside the caller's write transaction.
+    /// Plans and writes a batch inside the caller's write transaction, under one lock of the
+    /// connection's handle (`sqlite_write`).
     async fn write_on(
         conn: &mut SqliteConnection,
         requests: &[&AppendRequest],
         now_micros: i64,
         memory: &mut SessionMemory,
     ) -> Result<Vec<Result<Appended, AppendError>>, StoreError> {
-        let facts = Self::facts(conn, requests, memory).await?;
-        let plan = plan_batch(facts, requests, now_micros);
-        if !plan.rows.is_empty() {
-            Self::insert(conn, &plan.rows, &plan.keys, &plan.head).await?;
-            memory.wrote(&plan.rows, &plan.head);
-        }
-        Ok(plan.outcomes)
+        let mut handle = sqlite_rows::locked(conn).await?;
+        sqlite_write::write(handle.as_raw_handle(), requests, now_micros, memory)
     }
 
     async fn restore_on(
@@ -154,130 +162,17 @@ impl SqliteBackend {
         events: &[RecordedEvent],
     ) -> Result<Head, RestoreError> {
         let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-        let head = Self::locked_head(&mut tx).await?;
-        let versions = Self::stream_versions(&mut tx, &streams_of(events)).await?;
-        let (rows, new_head) = plan_restore(head, versions, events)?;
-        Self::insert(&mut tx, &rows, &[], &new_head)
-            .await
-            .map_err(duplicate_or)?;
+        let new_head = {
+            let mut handle = sqlite_rows::locked(&mut tx).await?;
+            let db = handle.as_raw_handle();
+            let head = sqlite_write::head(db)?;
+            let versions = sqlite_write::stream_versions(db, &streams_of(events))?;
+            let (rows, new_head) = plan_restore(head, versions, events)?;
+            sqlite_write::insert(db, &rows, &[], &new_head).map_err(duplicate_or)?;
+            new_head
+        };
         tx.commit().await?;
         Ok(new_head)
-    }
-
-    /// The facts a batch is planned on: what `memory` knows, the rest read under the lock.
-    async fn facts(
-        conn: &mut SqliteConnection,
-        requests: &[&AppendRequest],
-        memory: &mut SessionMemory,
-    ) -> Result<BatchFacts, StoreError> {
-        let head = Self::locked_head(conn).await?;
-        memory.check(&head);
-        let (streams, ids) = lookups(requests);
-        let asked = memory.streams_to_ask(&streams);
-        let found = Self::stream_versions(conn, &asked).await?;
-        let versions = memory.versions(&streams, asked, found);
-        let existing = Self::existing(conn, &memory.ids_to_ask(&ids)).await?;
-        let mut keys = HashMap::new();
-        for key in key_lookups(requests) {
-            if let Some(stored) = load_key(&mut *conn, &key).await? {
-                keys.insert(key, stored);
-            }
-        }
-        Ok(BatchFacts {
-            head,
-            versions,
-            existing,
-            keys,
-        })
-    }
-
-    /// The current version of each of `streams` that has events. One indexed seek per stream:
-    /// `MAX(...) ... WHERE stream IN (...) GROUP BY stream` reads every version of every
-    /// stream asked, so an append cost grew with its stream's length (3.8 ms against 39 µs
-    /// for 32 streams of 1,000 events).
-    async fn stream_versions(
-        conn: &mut SqliteConnection,
-        streams: &[String],
-    ) -> Result<HashMap<String, u64>, StoreError> {
-        let mut versions = HashMap::with_capacity(streams.len());
-        if streams.is_empty() {
-            return Ok(versions);
-        }
-        let asked = serde_json::Value::from(streams.to_vec()).to_string();
-        let rows = sqlx::query(
-            "SELECT asked.value, \
-                    (SELECT MAX(stream_version) FROM events WHERE stream = asked.value) \
-             FROM json_each(?) AS asked",
-        )
-        .bind(asked)
-        .fetch_all(&mut *conn)
-        .await?;
-        for row in rows {
-            if let Some(version) = row.try_get::<Option<i64>, _>(1)? {
-                versions.insert(row.try_get(0)?, u64::try_from(version).unwrap_or(0));
-            }
-        }
-        Ok(versions)
-    }
-
-    /// The head row, read under the write lock.
-    async fn locked_head(conn: &mut SqliteConnection) -> Result<Head, StoreError> {
-        let row = sqlx::query("SELECT position, hash, recorded_at FROM ledger_head WHERE id = 1")
-            .fetch_one(&mut *conn)
-            .await?;
-        head_from_parts(row.try_get(0)?, row.try_get(1)?, row.try_get(2)?)
-    }
-
-    async fn existing(
-        conn: &mut SqliteConnection,
-        ids: &[Uuid],
-    ) -> Result<HashMap<Uuid, StoredRow>, StoreError> {
-        let mut existing = HashMap::new();
-        for chunk in ids.chunks(LOOKUP_KEYS_PER_STATEMENT) {
-            let mut q = QueryBuilder::<Sqlite>::new(format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE event_id IN ("
-            ));
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
-            }
-            q.push(")");
-            for raw in q.build_query_as::<RawEvent>().fetch_all(&mut *conn).await? {
-                let row = raw.into_row()?;
-                existing.insert(row.event_id, row);
-            }
-        }
-        Ok(existing)
-    }
-
-    async fn insert(
-        conn: &mut SqliteConnection,
-        rows: &[Row<'_>],
-        keys: &[(String, [u8; 32], String)],
-        head: &Head,
-    ) -> Result<(), StoreError> {
-        for (key, hash, result) in keys {
-            sqlx::query(
-                "INSERT INTO idempotency_keys (key, request_hash, result) VALUES (?, ?, ?)",
-            )
-            .bind(key)
-            .bind(&hash[..])
-            .bind(result)
-            .execute(&mut *conn)
-            .await?;
-        }
-        // `OR FAIL`: planning has already refused whatever a constraint would, so a violation
-        // is a fault that fails the whole transaction anyway. Under the default `ABORT`,
-        // SQLite keeps a statement journal of every page a statement touches so it can undo
-        // just that statement; `FAIL` needs none.
-        sqlite_rows::insert_rows(conn, rows).await?;
-        sqlx::query("UPDATE ledger_head SET position = ?, hash = ?, recorded_at = ? WHERE id = 1")
-            .bind(to_sql_int(head.position))
-            .bind(&head.hash[..])
-            .bind(head.recorded_at_micros)
-            .execute(&mut *conn)
-            .await?;
-        Ok(())
     }
 }
 

@@ -20,27 +20,9 @@ use uuid::Uuid;
 use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE};
 use crate::date_text::IsoDate;
 use crate::error::StoreError;
+use crate::limits::SQLITE_BUSY_TIMEOUT_MS;
 use crate::model::RecordedEvent;
 use crate::plan::Row;
-
-/// Inserts `rows` inside the caller's open write transaction. `OR FAIL`, as the sqlx path:
-/// planning has already refused whatever a constraint would.
-pub(crate) async fn insert_rows(
-    conn: &mut SqliteConnection,
-    rows: &[Row<'_>],
-) -> Result<(), StoreError> {
-    let mut handle = locked(conn).await?;
-    let db = handle.as_raw_handle();
-    let sql = format!(
-        "INSERT OR FAIL INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, \
-         ?9, ?10, ?11, ?12)"
-    );
-    let statement = Statement::prepare(db, &sql)?;
-    for row in rows {
-        statement.insert(row)?;
-    }
-    Ok(())
-}
 
 /// The events after `after_position` in log order, at most `limit`. Each text and blob is
 /// read where SQLite keeps it and copied once, into its event.
@@ -85,6 +67,23 @@ pub(crate) async fn known_event_ids(
     Ok(known)
 }
 
+/// Opens a write transaction if the database's write lock is free at once; `false` when
+/// another connection holds it. Waiting here would block the calling (runtime) thread for up
+/// to the busy timeout, so the caller waits through sqlx, on the driver's thread, instead.
+pub(crate) fn begin_immediate_now(db: NonNull<ffi::sqlite3>) -> Result<bool, StoreError> {
+    // SAFETY: the handle is open and locked for our use; this only sets its busy handler.
+    unsafe { ffi::sqlite3_busy_timeout(db.as_ptr(), 0) };
+    let begun = Statement::prepare(db, "BEGIN IMMEDIATE").and_then(|mut s| s.execute(&[]));
+    let wait = c_int::try_from(SQLITE_BUSY_TIMEOUT_MS).unwrap_or(c_int::MAX);
+    // SAFETY: as above; the timeout the connection was opened with.
+    unsafe { ffi::sqlite3_busy_timeout(db.as_ptr(), wait) };
+    match begun {
+        Ok(()) => Ok(true),
+        Err(StoreError::Sqlite { code, .. }) if code & 0xff == ffi::SQLITE_BUSY => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
 /// Piece `seq` of one snapshot body, if stored, copied once out of SQLite.
 pub(crate) async fn read_snapshot_piece(
     conn: &mut SqliteConnection,
@@ -111,7 +110,7 @@ pub(crate) async fn read_snapshot_piece(
 /// A ping goes through the worker's command queue, which it reads only once it holds the
 /// connection again: with one first, 0 of 100 runs hung. It costs one round trip to that
 /// thread per call, against a page of rows or a batch of inserts.
-async fn locked(
+pub(crate) async fn locked(
     conn: &mut SqliteConnection,
 ) -> Result<sqlx::sqlite::LockedSqliteHandle<'_>, StoreError> {
     conn.ping().await?;
@@ -121,15 +120,22 @@ async fn locked(
 /// Rows a page's vector is sized for ahead; a bigger page grows it.
 const READ_CAPACITY_MAX: u32 = 10_000;
 
+/// A value bound to a statement's parameter, borrowed for the one step it is bound for.
+pub(crate) enum Value<'a> {
+    Int(i64),
+    Text(&'a str),
+    Blob(&'a [u8]),
+}
+
 /// A prepared statement, finalized on drop. Only used while the connection's handle is locked
 /// (`lock_handle`), so no other thread touches the connection meanwhile.
-struct Statement {
+pub(crate) struct Statement {
     db: NonNull<ffi::sqlite3>,
     stmt: NonNull<ffi::sqlite3_stmt>,
 }
 
 impl Statement {
-    fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Self, StoreError> {
+    pub(crate) fn prepare(db: NonNull<ffi::sqlite3>, sql: &str) -> Result<Self, StoreError> {
         let mut stmt = null_mut();
         let len = c_int::try_from(sql.len()).map_err(|_| failure(db, ffi::SQLITE_TOOBIG))?;
         // SAFETY: `db` is the connection's open handle, locked for our use; `sql` is valid for
@@ -145,7 +151,7 @@ impl Statement {
 
     /// Binds one row and steps the statement once. The bound pointers (`SQLITE_STATIC`) point
     /// into `row` and into `date`, which outlive the step; the reset afterwards releases them.
-    fn insert(&self, row: &Row) -> Result<(), StoreError> {
+    pub(crate) fn insert(&self, row: &Row) -> Result<(), StoreError> {
         let date = IsoDate::new(row.occurred_on);
         let result = self
             .bind_int(1, to_sql_int(row.position))
@@ -164,12 +170,7 @@ impl Statement {
             .and_then(|()| self.bind_text(11, &row.payload))
             .and_then(|()| self.bind_blob(12, &row.hash))
             .and_then(|()| self.step());
-        // SAFETY: the statement is valid; resetting it ends the step and drops the bindings'
-        // use of `row` and `date` before they go out of scope.
-        unsafe {
-            ffi::sqlite3_reset(self.stmt.as_ptr());
-            ffi::sqlite3_clear_bindings(self.stmt.as_ptr());
-        }
+        self.reset();
         result
     }
 
@@ -184,14 +185,52 @@ impl Statement {
     /// Whether the one-parameter query finds a row for `key`; the statement is reset after,
     /// ready for the next key.
     fn holds(&mut self, key: &[u8]) -> Result<bool, StoreError> {
-        let found = self.bind_blob(1, key).and_then(|()| self.next_row());
-        // SAFETY: the statement is valid; resetting it ends the step and drops the binding's
-        // use of `key` before the caller's borrow of it ends.
+        Ok(self.query_one(&[Value::Blob(key)], |_| Ok(()))?.is_some())
+    }
+
+    /// Binds `values`, steps once and reads the row found, if any, with `read`; the statement
+    /// is reset after, ready for the next use.
+    pub(crate) fn query_one<T>(
+        &mut self,
+        values: &[Value<'_>],
+        read: impl FnOnce(&Statement) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let found = self.bind_all(values).and_then(|()| self.next_row());
+        let result = match found {
+            Ok(true) => read(self).map(Some),
+            Ok(false) => Ok(None),
+            Err(error) => Err(error),
+        };
+        self.reset();
+        result
+    }
+
+    /// Binds `values` and runs a statement that returns no rows; reset after.
+    pub(crate) fn execute(&mut self, values: &[Value<'_>]) -> Result<(), StoreError> {
+        let result = self.bind_all(values).and_then(|()| self.step());
+        self.reset();
+        result
+    }
+
+    fn bind_all(&self, values: &[Value<'_>]) -> Result<(), StoreError> {
+        for (index, value) in (1..).zip(values) {
+            match value {
+                Value::Int(n) => self.bind_int(index, *n)?,
+                Value::Text(text) => self.bind_text(index, text)?,
+                Value::Blob(bytes) => self.bind_blob(index, bytes)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the step and drops the bindings' use of the values bound, before the caller's
+    /// borrows of them end.
+    fn reset(&self) {
+        // SAFETY: the statement is valid.
         unsafe {
             ffi::sqlite3_reset(self.stmt.as_ptr());
             ffi::sqlite3_clear_bindings(self.stmt.as_ptr());
         }
-        found
     }
 
     /// Steps to the next row of a query: `false` when there is none left.
@@ -207,7 +246,7 @@ impl Statement {
 
     /// The current row's columns in [`EVENT_COLUMNS`] order, borrowed from SQLite until the
     /// next step.
-    fn event_columns(&self) -> Result<EventColumns<'_>, StoreError> {
+    pub(crate) fn event_columns(&self) -> Result<EventColumns<'_>, StoreError> {
         let source_ref = if self.is_null(9) {
             None
         } else {
@@ -229,12 +268,12 @@ impl Statement {
         })
     }
 
-    fn int(&self, column: c_int) -> i64 {
+    pub(crate) fn int(&self, column: c_int) -> i64 {
         // SAFETY: the statement is on a row and `column` is one of its 12 columns.
         unsafe { ffi::sqlite3_column_int64(self.stmt.as_ptr(), column) }
     }
 
-    fn is_null(&self, column: c_int) -> bool {
+    pub(crate) fn is_null(&self, column: c_int) -> bool {
         // SAFETY: as for `int`.
         unsafe { ffi::sqlite3_column_type(self.stmt.as_ptr(), column) == ffi::SQLITE_NULL }
     }
@@ -242,7 +281,7 @@ impl Statement {
     /// A column's bytes as text (`text`) or as a blob. SQLite converts the value first if it
     /// has the other type, so a column of either type reads; what the bytes must be is checked
     /// by the caller.
-    fn bytes(&self, column: c_int, text: bool) -> Result<&[u8], StoreError> {
+    pub(crate) fn bytes(&self, column: c_int, text: bool) -> Result<&[u8], StoreError> {
         // SAFETY: as for `int`. The pointer is taken before the length, the order SQLite
         // documents; the bytes stay valid until the next step or the finalize, which need
         // `&mut self` and so wait for the borrow of the returned slice to end. Nothing reads

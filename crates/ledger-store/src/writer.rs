@@ -100,6 +100,11 @@ async fn run(
             }
         }
         commit(backend.as_ref(), &counters, jobs).await;
+        // The callers just answered are woken, not yet run; many append again at once. Letting
+        // them run before the queue is drained puts them in the next transaction rather than
+        // the one after: 64 clients filled 51–53 events per commit against 33–43 without it.
+        // Alone on the runtime, the writer resumes at once.
+        tokio::task::yield_now().await;
     }
 }
 
