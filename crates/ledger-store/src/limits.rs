@@ -38,10 +38,13 @@ pub const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 /// Connections in each pool. Reads are short and the writer holds one connection.
 pub const POOL_CONNECTIONS_MAX: u32 = 8;
 
-/// SQLite page cache per connection, as SQLite's negative `cache_size` (KiB): 32 MiB. It
-/// keeps the event-id index's hot pages for an import's random inserts (import at 1M events
-/// 5.3k → 32k events/s with 32 or 64 MiB alike); 64 MiB put a full replay over 300 MB RSS.
-pub const SQLITE_CACHE_KIB: i64 = -32_768;
+/// SQLite page cache per connection, as SQLite's negative `cache_size` (KiB): 16 MiB. It
+/// keeps the indexes' hot pages for an import's random inserts (import at 1M events 5.3k →
+/// 32k events/s with 32 or 64 MiB alike, when every batch went through a fresh connection).
+/// Since the writer keeps its connection, 16 MiB imports as fast as 32 (75.3–78.9k against
+/// 74.1–79.8k events/s, `ledger-bench import`, alternated) and peaks 20–30 MiB lower
+/// (254–258 against 278–285 MiB); 64 MiB put a full replay over 300 MB RSS.
+pub const SQLITE_CACHE_KIB: i64 = -16_384;
 
 /// Page cache of the connection snapshot bodies go through (SQLite's negative `cache_size`,
 /// KiB): 2 MiB. A body is written once and read once, in order; caching it only keeps tens of

@@ -33,7 +33,7 @@ pub(crate) struct SqliteBackend {
     pool: SqlitePool,
     /// A connection kept for reading pages of the log. The pool hands its idle connections
     /// out in turn, and a read-ahead finds the last one not yet back, so a replay's pass over
-    /// the log filled the 32 MiB page cache of up to four connections; through this one it
+    /// the log filled the page cache of up to four connections; through this one it
     /// fills one. Taken out while in use (a read given up midway drops it rather than leave
     /// it mid-statement); when another read holds it, reads take a pooled connection.
     reader: tokio::sync::Mutex<Option<SqliteConnection>>,
@@ -45,7 +45,8 @@ pub(crate) struct SqliteBackend {
     writer: Arc<tokio::sync::Mutex<Option<SqliteConnection>>>,
     /// The connection snapshot bodies are written and read through, with a small page cache.
     /// Through the pool, each 4 MiB piece took the next idle connection and stayed in its
-    /// 32 MiB cache: one snapshot at 1M events left most of its 86 MB cached across them.
+    /// page cache (32 MiB then): one snapshot at 1M events left most of its 86 MB cached
+    /// across them.
     snapshots: tokio::sync::Mutex<Option<SqliteConnection>>,
     /// The pool's options with that small cache.
     snapshot_options: SqliteConnectOptions,
