@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use axum::body::Bytes;
 
 /// Largest answer kept; bigger ones (full detail lists) are rendered every time.
-const LARGEST_ANSWER_BYTES: usize = 4 << 20;
+pub const LARGEST_ANSWER_BYTES: usize = 4 << 20;
 /// Bytes of answers kept per pool.
 const POOL_BYTES: usize = 32 << 20;
 /// Answers kept per pool.

@@ -18,6 +18,7 @@ use ledger_domain::{Ledger, YearMonth};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::answer_body::AnswerBody;
 use crate::auth::{scope, Access, Authorized, Caller, Scope};
 use crate::extract::ApiQuery;
 use crate::problem::ApiError;
@@ -187,10 +188,8 @@ async fn answer<T: Serialize>(
     .await
 }
 
-fn json_bytes(value: &impl Serialize) -> Result<Bytes, ApiError> {
-    serde_json::to_vec(value)
-        .map(Bytes::from)
-        .map_err(|e| ApiError::Internal(e.to_string()))
+fn json_bytes(value: &impl Serialize) -> Result<AnswerBody, ApiError> {
+    AnswerBody::render(value).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Runs `query` at the requested point in time and renders its result with `render(result,
@@ -203,7 +202,7 @@ async fn cached<T>(
     uri: &OriginalUri,
     (time, valid_time): (TimeParams, ValidTime),
     query: impl FnOnce(&Ledger, NaiveDate, Option<u64>) -> T,
-    render: impl FnOnce(T, NaiveDate, u64) -> Result<Bytes, ApiError>,
+    render: impl FnOnce(T, NaiveDate, u64) -> Result<AnswerBody, ApiError>,
 ) -> Result<Response, ApiError> {
     if time.at_position.is_some() {
         caller.require(Access::Inspect)?;
@@ -232,15 +231,19 @@ async fn cached<T>(
         Source::Replayed(ledger, known, _) => (&**ledger, *known, None),
     };
     let body = render(query(ledger, on, upto), on, position)?;
-    match source {
-        Source::Live(folded, _) => {
+    match (source, body.whole()) {
+        (Source::Live(folded, _), Some(whole)) => {
             let live = folded.position;
             drop(folded);
-            state.answers.keep_live(request, live, body.clone());
+            state.answers.keep_live(request, live, whole.clone());
         }
-        Source::Replayed(_, _, upto) => state.answers.keep_historical(request, upto, body.clone()),
+        (Source::Replayed(_, _, upto), Some(whole)) => {
+            state.answers.keep_historical(request, upto, whole.clone());
+        }
+        // Too large for the pool: rendered again when asked again.
+        (_, None) => {}
     }
-    Ok(json_response(body))
+    Ok(body.into_response())
 }
 
 /// The ledger an answer is computed from.
