@@ -255,8 +255,18 @@ pub(crate) struct RawEvent {
     pub(crate) hash: Vec<u8>,
 }
 
-/// One stored event's columns as SQLite's C interface hands them over (`sqlite_rows`), before
-/// any check: integers as stored, texts and blobs as bytes.
+/// A stored business date as a backend hands it over.
+#[derive(Clone, Copy)]
+pub(crate) enum DateColumn<'a> {
+    /// `YYYY-MM-DD` (SQLite).
+    Text(&'a [u8]),
+    /// Days since 2000-01-01 (PostgreSQL's binary form).
+    DaysSince2000(i32),
+}
+
+/// One stored event's columns as a backend hands them over without a driver's row decoding
+/// (`sqlite_rows`, `postgres_read`), before any check: integers as stored, texts and blobs as
+/// bytes.
 pub(crate) struct EventColumns<'a> {
     pub(crate) position: i64,
     pub(crate) stream: &'a [u8],
@@ -264,7 +274,7 @@ pub(crate) struct EventColumns<'a> {
     pub(crate) event_id: &'a [u8],
     pub(crate) kind: &'a [u8],
     pub(crate) schema_version: i64,
-    pub(crate) occurred_on: &'a [u8],
+    pub(crate) occurred_on: DateColumn<'a>,
     pub(crate) recorded_at: i64,
     pub(crate) recorded_by: &'a [u8],
     pub(crate) source_ref: Option<&'a [u8]>,
@@ -284,9 +294,14 @@ pub(crate) fn event_from_columns(c: &EventColumns<'_>) -> Result<RecordedEvent, 
     };
     let event_id =
         Uuid::from_slice(c.event_id).map_err(|_| corrupt("event id is not a UUID".to_owned()))?;
-    let occurred_on = std::str::from_utf8(c.occurred_on)
-        .map_err(|_| corrupt("occurred_on is not UTF-8".to_owned()))
-        .and_then(|date| parse_date(date).map_err(|e| corrupt(format!("occurred_on: {e}"))))?;
+    let occurred_on = match c.occurred_on {
+        DateColumn::Text(text) => std::str::from_utf8(text)
+            .map_err(|_| corrupt("occurred_on is not UTF-8".to_owned()))
+            .and_then(|date| parse_date(date).map_err(|e| corrupt(format!("occurred_on: {e}"))))?,
+        DateColumn::DaysSince2000(days) => NaiveDate::from_ymd_opt(2000, 1, 1)
+            .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days.into())))
+            .ok_or_else(|| corrupt("occurred_on out of range".to_owned()))?,
+    };
     Ok(RecordedEvent {
         position,
         stream: text(c.stream, "stream")?,
@@ -450,7 +465,7 @@ mod tests {
             event_id: &[7u8; 16],
             kind: b"Kind",
             schema_version: 1,
-            occurred_on: b"2023-02-28",
+            occurred_on: DateColumn::Text(b"2023-02-28"),
             recorded_at: 1_700_000_000_000_000,
             recorded_by: "cán bộ".as_bytes(),
             source_ref: Some("QĐ-12/2023; a,b".as_bytes()),
@@ -508,7 +523,7 @@ mod tests {
             ..columns()
         });
         corrupt(EventColumns {
-            occurred_on: b"2023-02-29",
+            occurred_on: DateColumn::Text(b"2023-02-29"),
             ..columns()
         });
         corrupt(EventColumns {
@@ -533,7 +548,7 @@ mod tests {
             (
                 "occurred_on",
                 EventColumns {
-                    occurred_on: &invalid,
+                    occurred_on: DateColumn::Text(&invalid),
                     ..columns()
                 },
             ),

@@ -17,6 +17,7 @@ mod model;
 mod plan;
 pub use plan::StoredKey;
 mod postgres;
+mod postgres_read;
 mod postgres_rows;
 mod restore;
 mod session;

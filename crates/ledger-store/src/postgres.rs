@@ -25,6 +25,7 @@ use crate::limits::{
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
 use crate::plan::{plan_batch, BatchFacts, Row, StoredKey, StoredRow};
+use crate::postgres_read::CopyRows;
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::tokens::TokenRecord;
@@ -457,44 +458,56 @@ async fn stream_log(
             return;
         }
     };
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position");
-    let page_rows = READ_PAGE_ROWS as usize;
-    let mut page = Vec::with_capacity(page_rows);
-    let mut rows = sqlx::query(&sql)
-        .bind(to_sql_int(after_position))
-        .fetch(&mut *conn);
-    let finished = loop {
-        let event = match rows.next().await {
-            None => break true,
-            Some(row) => row
-                .map_err(StoreError::from)
-                .and_then(|row| raw_event(&row).map_err(StoreError::from))
-                .and_then(RawEvent::into_recorded),
-        };
-        match event {
-            Ok(event) => page.push(event),
-            Err(error) => {
-                let _ = pages.send(Err(error)).await;
-                break false;
-            }
-        }
-        if page.len() == page_rows {
-            let next = std::mem::replace(&mut page, Vec::with_capacity(page_rows));
-            if pages.send(Ok(next)).await.is_err() {
-                break false;
-            }
+    // A literal, not a parameter: COPY takes no bind parameters.
+    let sql = format!(
+        "COPY (SELECT {EVENT_COLUMNS} FROM events WHERE position > {} ORDER BY position) \
+         TO STDOUT (FORMAT binary)",
+        to_sql_int(after_position)
+    );
+    let finished = match conn.copy_out_raw(&sql).await {
+        Ok(chunks) => send_pages(chunks, &pages).await,
+        Err(error) => {
+            let _ = pages.send(Err(error.into())).await;
+            false
         }
     };
-    drop(rows);
-    if finished {
-        if !page.is_empty() {
-            let _ = pages.send(Ok(page)).await;
-        }
-    } else {
-        // Stopped mid-query: closing the connection ends the query on the server, where one
+    if !finished {
+        // Stopped mid-stream: closing the connection ends the COPY on the server, where one
         // given back to the pool would first read every row left.
         drop(conn.detach());
     }
+}
+
+/// Sends the events of a binary COPY stream in pages; whether it was read to its end.
+async fn send_pages<B: AsRef<[u8]>>(
+    mut chunks: impl futures::Stream<Item = Result<B, sqlx::Error>> + Unpin,
+    pages: &mpsc::Sender<Result<Vec<RecordedEvent>, StoreError>>,
+) -> bool {
+    let page_rows = READ_PAGE_ROWS as usize;
+    let mut page = Vec::with_capacity(page_rows);
+    let mut rows = CopyRows::default();
+    loop {
+        let fed = match chunks.next().await {
+            None => match rows.finish() {
+                Ok(()) => break,
+                Err(error) => Err(error),
+            },
+            Some(chunk) => chunk
+                .map_err(StoreError::from)
+                .and_then(|chunk| rows.feed(chunk.as_ref(), &mut page)),
+        };
+        if let Err(error) = fed {
+            let _ = pages.send(Err(error)).await;
+            return false;
+        }
+        if page.len() >= page_rows {
+            let next = std::mem::replace(&mut page, Vec::with_capacity(page_rows));
+            if pages.send(Ok(next)).await.is_err() {
+                return false;
+            }
+        }
+    }
+    page.is_empty() || pages.send(Ok(page)).await.is_ok()
 }
 
 /// A row selected as `EVENT_COLUMNS`, read by column index: `FromRow` finds each column by
@@ -576,6 +589,13 @@ impl BackendSession for PostgresSession {
     async fn end(mut self: Box<Self>) -> Result<(), StoreError> {
         if let Some(tx) = self.tx.take() {
             tx.commit().await?;
+        }
+        // A session is a bulk load, which leaves the planner's statistics behind until
+        // autovacuum gets to the table. On them, a replay right after a 1M-event import was
+        // planned as a bitmap scan and a sort of the whole log (2.4–3.1 s against 2.0–2.3 s
+        // once analyzed). The events are committed; stale statistics only cost speed.
+        if let Err(error) = sqlx::query("ANALYZE events").execute(&self.pool).await {
+            tracing::warn!(%error, "ANALYZE after a write session failed");
         }
         Ok(())
     }

@@ -17,7 +17,9 @@ use libsqlite3_sys as ffi;
 use sqlx::{Connection as _, SqliteConnection};
 use uuid::Uuid;
 
-use crate::backend::{event_from_columns, to_sql_int, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE};
+use crate::backend::{
+    event_from_columns, to_sql_int, DateColumn, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE,
+};
 use crate::date_text::IsoDate;
 use crate::error::StoreError;
 use crate::limits::SQLITE_BUSY_TIMEOUT_MS;
@@ -259,7 +261,7 @@ impl Statement {
             event_id: self.bytes(3, false)?,
             kind: self.bytes(4, true)?,
             schema_version: self.int(5),
-            occurred_on: self.bytes(6, true)?,
+            occurred_on: DateColumn::Text(self.bytes(6, true)?),
             recorded_at: self.int(7),
             recorded_by: self.bytes(8, true)?,
             source_ref,
