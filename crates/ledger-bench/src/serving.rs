@@ -63,7 +63,7 @@ impl Served {
 
     async fn get(&self, path: &str) -> anyhow::Result<Duration> {
         let started = Instant::now();
-        let response = self
+        let mut response = self
             .client
             .get(format!("{}{path}", self.base))
             .bearer_auth(&self.token)
@@ -73,7 +73,6 @@ impl Served {
         // The body is read as it arrives and let go: the client shares the server's process,
         // whose peak memory the bench reports, and a real client holds its copy elsewhere.
         let (mut received, mut start) = (0usize, Vec::new());
-        let mut response = response;
         while let Some(chunk) = response.chunk().await? {
             received += chunk.len();
             if start.len() < ERROR_BODY_BYTES {

@@ -108,9 +108,9 @@ impl PostgresBackend {
              FROM UNNEST($1::text[]) AS asked",
         )
         // Not prepared once per connection: after five runs PostgreSQL keeps a generic plan,
-        // and the one made while the log was a page long scans the table. The id lookups
-        // below had it: every append of `ledger-bench http` compared each id with every
-        // stored one (4.9–7.2k events/s, 6.2–8.0k planned per run).
+        // and the one made while the log was a page long scans the table. The writer's id
+        // lookup (`existing`) had it: every append of `ledger-bench http` compared each id
+        // with every stored one (4.9–7.2k events/s; planned per run, 6.2–8.0k).
         .persistent(false)
         .bind(streams)
         .fetch_all(&mut *conn)
