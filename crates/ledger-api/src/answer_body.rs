@@ -1,6 +1,6 @@
 //! A query's JSON answer written in pieces. `serde_json::to_vec` grows one vector by doubling,
-//! so a 24 MB answer (every sponsorship of a province) held up to 48 MB at its last growth,
-//! beside the rows it was rendered from; the server's peak while answering one passed
+//! so a 24 MB answer (every sponsorship of a province) held up to twice its size while it
+//! grew, beside the rows it was rendered from; the server's peak while answering one passed
 //! 300 MB (BENCHMARKS.md, tenth pass). Written into pieces of [`PIECE_BYTES`], it holds its
 //! own size; an answer small enough for the answer pool is joined into one buffer.
 

@@ -61,7 +61,8 @@ impl Served {
         Ok((served, load_seconds, memory))
     }
 
-    async fn get(&self, path: &str) -> anyhow::Result<Duration> {
+    /// The time to the whole answer, and its size in bytes.
+    async fn get(&self, path: &str) -> anyhow::Result<(Duration, usize)> {
         let started = Instant::now();
         let mut response = self
             .client
@@ -84,7 +85,7 @@ impl Served {
             "GET {path}: {status} ({received} bytes) {}",
             String::from_utf8_lossy(&start)
         );
-        Ok(started.elapsed())
+        Ok((started.elapsed(), received))
     }
 
     async fn post(&self, path: &str, body: &Value) -> anyhow::Result<Duration> {
@@ -135,15 +136,16 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
     // Over HTTP: the first request renders the answer; the repeats at the same position are
     // given the rendered answer again (ledger-api's answer cache).
     for path in &dashboards {
-        let first = served.get(path).await?;
+        let (first, bytes) = served.get(path).await?;
         let mut times = Vec::with_capacity(samples);
         for _ in 0..samples.max(1) {
-            times.push(served.get(path).await?);
+            times.push(served.get(path).await?.0);
         }
         println!(
             "{}",
             json!({"bench": "dashboard_query", "path": path, "events": head.position,
-                "first_ms": millis(first), "repeat_latency": percentiles(&mut times)})
+                "bytes": bytes, "first_ms": millis(first),
+                "repeat_latency": percentiles(&mut times)})
         );
     }
     // The rendering alone, in process: what every request would pay without the cache, and
@@ -272,15 +274,15 @@ pub async fn queries(database_url: &str, year: i32, samples: usize) -> anyhow::R
         ),
     ];
     for (axis, path) in &historical {
-        let first = served.get(path).await?;
+        let (first, bytes) = served.get(path).await?;
         let mut times = Vec::new();
         for _ in 0..3 {
-            times.push(served.get(path).await?);
+            times.push(served.get(path).await?.0);
         }
         println!(
             "{}",
             json!({"bench": "historical_query", "axis": axis, "path": path,
-                "events": head.position, "first_ms": millis(first),
+                "events": head.position, "bytes": bytes, "first_ms": millis(first),
                 "repeat_latency": percentiles(&mut times),
                 "peak_rss_mib": crate::peak_rss_mib()})
         );
