@@ -143,4 +143,25 @@ mod tests {
         let body = AnswerBody::render(&some).unwrap();
         assert_eq!(body.whole().map(|b| b.to_vec()), Some(expected));
     }
+
+    #[tokio::test]
+    async fn a_streamed_answer_arrives_whole_over_http() {
+        let rows: Vec<String> = (0..60_000)
+            .map(|i| format!("row {i} {}", "x".repeat(90)))
+            .collect();
+        let expected = serde_json::to_vec(&rows).unwrap();
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || {
+                let rows = rows.clone();
+                async move { AnswerBody::render(&rows).unwrap() }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let response = reqwest::get(format!("http://{address}/")).await.unwrap();
+        assert_eq!(response.content_length(), Some(expected.len() as u64));
+        assert_eq!(response.bytes().await.unwrap().to_vec(), expected);
+    }
 }
