@@ -18,7 +18,7 @@ use crate::backend::{
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::{
     POOL_CONNECTIONS_MAX, SLOW_STATEMENT, SLOW_STATEMENT_LOG_LEVEL, SQLITE_BUSY_TIMEOUT_MS,
-    SQLITE_CACHE_KIB, SQLITE_SNAPSHOT_CACHE_KIB, SQLITE_WAL_AUTOCHECKPOINT_PAGES,
+    SQLITE_CACHE_KIB, SQLITE_IN_ORDER_CACHE_KIB, SQLITE_WAL_AUTOCHECKPOINT_PAGES,
 };
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
@@ -34,8 +34,9 @@ pub(crate) struct SqliteBackend {
     /// A connection kept for reading pages of the log. The pool hands its idle connections
     /// out in turn, and a read-ahead finds the last one not yet back, so a replay's pass over
     /// the log filled the page cache of up to four connections; through this one it
-    /// fills one. Taken out while in use (a read given up midway drops it rather than leave
-    /// it mid-statement); when another read holds it, reads take a pooled connection.
+    /// fills one, and a small one (`SQLITE_IN_ORDER_CACHE_KIB`): a read in log order touches
+    /// each page once. Taken out while in use (a read given up midway drops it rather than
+    /// leave it mid-statement); when another read holds it, reads take a pooled connection.
     reader: tokio::sync::Mutex<Option<SqliteConnection>>,
     /// The one connection appends go through. SQLite drops a connection's whole page cache
     /// when another connection has written since its last transaction, so commits that took
@@ -48,8 +49,8 @@ pub(crate) struct SqliteBackend {
     /// page cache (32 MiB then): one snapshot at 1M events left most of its 86 MB cached
     /// across them.
     snapshots: tokio::sync::Mutex<Option<SqliteConnection>>,
-    /// The pool's options with that small cache.
-    snapshot_options: SqliteConnectOptions,
+    /// The pool's options with the small cache of the reader and the snapshot connection.
+    in_order_options: SqliteConnectOptions,
 }
 
 impl SqliteBackend {
@@ -68,9 +69,9 @@ impl SqliteBackend {
                 SQLITE_WAL_AUTOCHECKPOINT_PAGES.to_string(),
             )
             .log_slow_statements(SLOW_STATEMENT_LOG_LEVEL, SLOW_STATEMENT);
-        let snapshot_options = options
+        let in_order_options = options
             .clone()
-            .pragma("cache_size", SQLITE_SNAPSHOT_CACHE_KIB.to_string());
+            .pragma("cache_size", SQLITE_IN_ORDER_CACHE_KIB.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_CONNECTIONS_MAX)
             .connect_with(options)
@@ -81,7 +82,7 @@ impl SqliteBackend {
             reader: tokio::sync::Mutex::new(None),
             writer: Arc::new(tokio::sync::Mutex::new(None)),
             snapshots: tokio::sync::Mutex::new(None),
-            snapshot_options,
+            in_order_options,
         })
     }
 
@@ -113,7 +114,7 @@ impl SqliteBackend {
         &self,
         slot: &mut Option<SqliteConnection>,
     ) -> Result<SqliteConnection, StoreError> {
-        self.kept_or_opened(slot, &self.snapshot_options).await
+        self.kept_or_opened(slot, &self.in_order_options).await
     }
 
     /// One transaction of the group-commit writer. When the write lock is free, BEGIN and the
@@ -207,7 +208,7 @@ impl StorageBackend for SqliteBackend {
         if !self.pool.is_closed() {
             if let Ok(mut slot) = self.reader.try_lock() {
                 let mut reader = self
-                    .kept_or_opened(&mut slot, &self.pool.connect_options())
+                    .kept_or_opened(&mut slot, &self.in_order_options)
                     .await?;
                 let page = sqlite_rows::read_rows(&mut reader, after_position, limit).await;
                 if page.is_ok() {
