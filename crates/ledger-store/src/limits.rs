@@ -40,7 +40,7 @@ pub const POOL_CONNECTIONS_MAX: u32 = 8;
 
 /// SQLite page cache per connection, as SQLite's negative `cache_size` (KiB): 16 MiB. It
 /// keeps the indexes' hot pages for an import's random inserts (import at 1M events 5.3k →
-/// 32k events/s with 32 or 64 MiB alike, when every batch went through a fresh connection).
+/// 32k events/s with 32 or 64 MiB alike, when commits took turns among the pool's connections).
 /// Since the writer keeps its connection, 16 MiB imports as fast as 32 (75.3–78.9k against
 /// 74.1–79.8k events/s, `ledger-bench import`, alternated) and peaks 20–30 MiB lower
 /// (254–258 against 278–285 MiB); 64 MiB put a full replay over 300 MB RSS.

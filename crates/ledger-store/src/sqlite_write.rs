@@ -2,9 +2,10 @@
 //! under a single lock of the connection's handle: the head, the stream versions and ids and
 //! idempotency keys asked, the plan, the rows and the new head. Each sqlx statement is a round
 //! trip to the driver's worker thread; an append of the group-commit writer made seven of
-//! them around its BEGIN and COMMIT, which took longer than the commit's own write and fsync
-//! (BENCHMARKS.md, tenth pass). BEGIN and COMMIT stay with sqlx, so a wait for another
-//! process's lock, the fsync and a checkpoint block the worker thread, not the runtime's.
+//! them, and everything before its COMMIT took about as long as the COMMIT's write and fsync
+//! (1,020–1,060 against 1,030 µs per transaction; BENCHMARKS.md, tenth pass). COMMIT stays with
+//! sqlx, and so does BEGIN when another process holds the write lock, so that wait, the fsync
+//! and a checkpoint block the driver's worker thread, not the runtime's.
 
 use std::ptr::NonNull;
 
