@@ -2,6 +2,7 @@
 //! the OpenAPI document generated from the handlers, and the one mapping from domain and
 //! store errors to `application/problem+json` responses.
 
+pub mod allocator;
 mod answer_body;
 mod answers;
 pub mod audit;

@@ -387,8 +387,13 @@ async fn ours(a: &Args, dir: &std::path::Path) -> (f64, f64) {
     (append, rebuild)
 }
 
+fn main() {
+    ledger_api::allocator::return_freed_memory_soon();
+    run()
+}
+
 #[tokio::main]
-async fn main() {
+async fn run() {
     let a = args();
     let dir = tempfile::tempdir().expect("temp dir");
     let (peer_append, peer_rebuild) = peer(&a, dir.path()).await;

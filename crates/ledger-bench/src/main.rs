@@ -268,8 +268,13 @@ async fn batch(backend: Backend, events: usize, batch: usize) -> anyhow::Result<
     scratch.drop_database().await
 }
 
+fn main() -> anyhow::Result<()> {
+    ledger_api::allocator::return_freed_memory_soon();
+    run()
+}
+
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn run() -> anyhow::Result<()> {
     match Cli::parse().bench {
         Bench::Append {
             backend,

@@ -27,8 +27,14 @@ use crate::cli::{Cli, Command};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The allocator is set before the runtime starts its threads.
+fn main() -> ExitCode {
+    ledger_api::allocator::return_freed_memory_soon();
+    run()
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let outcome = match &cli.command {
