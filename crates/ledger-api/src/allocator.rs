@@ -4,7 +4,7 @@
 //! back its own. A large answer rendered on one worker thread and freed on another stayed
 //! resident beside the next one: the server's peak passed 300 MB while it sent the unpaged
 //! sponsorship lists. With 10 ms (mimalloc v2's default) the same run peaked 30–50 MiB lower
-//! at the same speed; 0 ms cost a replay 10–15 % in system time (BENCHMARKS.md, eleventh pass).
+//! at the same speed; 0 ms doubled a replay's system time (BENCHMARKS.md, eleventh pass).
 
 use std::ffi::{c_int, c_long};
 
