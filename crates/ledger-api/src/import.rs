@@ -5,16 +5,19 @@
 
 use std::collections::HashSet;
 use std::io::BufRead;
-use std::sync::Arc;
 
 use chrono::Utc;
 use ledger_domain::import_line::{line_event_id, ImportLine as Line};
 use ledger_domain::{decide_dated, RecordedEvent};
-use ledger_store::{AppendError, AppendRequest, Appended, EventStore, StoreError, WriteSession};
+use ledger_store::{AppendError, AppendRequest, Appended, EventStore, StoreError};
 use uuid::Uuid;
 
 use crate::view::{Folded, LiveView};
 use crate::write::{to_request, WriteError};
+
+mod sink;
+
+use sink::Sink;
 
 /// Lines per atomic batch by default: one transaction (one fsync) per batch, and a command
 /// decides into one or a few events, so 5,000 lines stay under the store's 10,000-event
@@ -76,10 +79,7 @@ pub async fn import_in_batches(
 ) -> Result<ImportReport, ImportError> {
     view.catch_up(store).await?;
     let working = view.copy().await;
-    let mut sink = Sink {
-        store,
-        session: None,
-    };
+    let mut sink = Sink::new(store, None);
     let outcome = import_into_copy(
         &mut sink,
         working,
@@ -104,17 +104,25 @@ pub async fn import_alone(
     recorded_by: &str,
     progress: impl FnMut(u64, u64),
 ) -> Result<ImportReport, ImportError> {
+    import_alone_in_batches(store, input, recorded_by, BATCH_LINES_MAX, progress).await
+}
+
+/// [`import_alone`] with batches of `batch_lines` lines.
+pub async fn import_alone_in_batches(
+    store: &EventStore,
+    input: impl BufRead,
+    recorded_by: &str,
+    batch_lines: usize,
+    progress: impl FnMut(u64, u64),
+) -> Result<ImportReport, ImportError> {
     let working = Folded::default();
-    let mut sink = Sink {
-        store,
-        session: Some(store.write_session().await?),
-    };
+    let mut sink = Sink::new(store, Some(store.write_session().await?));
     let outcome = import_into_copy(
         &mut sink,
         working,
         input,
         recorded_by,
-        BATCH_LINES_MAX,
+        batch_lines,
         progress,
     )
     .await;
@@ -130,60 +138,6 @@ pub async fn import_alone(
 /// fsync and a pass of the dirty index pages through the WAL; between them, a crash loses the
 /// uncommitted part, which a rerun of the same file appends again.
 pub const SESSION_COMMIT_EVENTS: u64 = 100_000;
-
-/// Where decided batches go: through the store's shared writer, one transaction each, or
-/// through a write session that commits every [`SESSION_COMMIT_EVENTS`] events.
-struct Sink<'a> {
-    store: &'a EventStore,
-    session: Option<WriteSession>,
-}
-
-impl Sink<'_> {
-    /// Which of `ids` are recorded, uncommitted appends of the session included.
-    async fn known(&mut self, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
-        match &mut self.session {
-            Some(session) => session.known_event_ids(ids).await,
-            None => self.store.known_event_ids(ids).await,
-        }
-    }
-
-    /// Appends a decided batch; nothing for a batch whose lines were all recorded before.
-    async fn write(
-        &mut self,
-        request: AppendRequest,
-        counts: Counts,
-    ) -> Result<Option<Appended>, AppendError> {
-        if counts.events == 0 {
-            return Ok(None);
-        }
-        let Some(session) = &mut self.session else {
-            return self.store.append(request).await.map(Some);
-        };
-        let written = session.append(request).await;
-        let as_planned = match &written {
-            Err(AppendError::Storage(_)) => return written.map(Some),
-            Ok(appended) => landed_as_planned(appended, counts.first, counts.events),
-            Err(_) => false,
-        };
-        // After a surprise the working copy is folded again from the log, and the log it
-        // reads holds only what is committed.
-        if !as_planned || session.uncommitted_events() >= SESSION_COMMIT_EVENTS {
-            session
-                .commit()
-                .await
-                .map_err(|error| AppendError::Storage(Arc::new(error)))?;
-        }
-        written.map(Some)
-    }
-
-    /// Commits the session's last appends and gives the write lock back.
-    async fn end(self) -> Result<(), StoreError> {
-        match self.session {
-            Some(session) => session.end().await,
-            None => Ok(()),
-        }
-    }
-}
 
 /// Decides each batch against `working`, a private copy of the ledger that runs ahead of the
 /// log: the batch's events are applied to it as they are decided, so the next batch needs no
@@ -296,23 +250,24 @@ fn first_ids(batch: &[Parsed]) -> Vec<Uuid> {
     batch.iter().map(|p| p.first_event_id).collect()
 }
 
-/// Decides `batch` against `working`, skipping lines recorded earlier (`known`, or looked up
-/// in the store when `None`) or in `in_flight`.
+/// Decides `batch` against `working`, skipping lines recorded earlier (`known`), in
+/// `in_flight`, or earlier in the batch.
 async fn decide_batch(
     store: &EventStore,
     working: &mut Folded,
     batch: &[Parsed],
-    known: Option<HashSet<Uuid>>,
+    known: HashSet<Uuid>,
     in_flight: &HashSet<Uuid>,
     recorded_by: &str,
 ) -> Result<Decided, ImportError> {
-    let known = match known {
-        Some(known) => known,
-        None => store.known_event_ids(&first_ids(batch)).await?,
-    };
+    // A line repeated within the batch is already imported by its first occurrence.
+    let mut seen = HashSet::with_capacity(batch.len());
     let fresh: Vec<&Parsed> = batch
         .iter()
-        .filter(|p| !known.contains(&p.first_event_id) && !in_flight.contains(&p.first_event_id))
+        .filter(|p| {
+            let id = p.first_event_id;
+            !known.contains(&id) && !in_flight.contains(&id) && seen.insert(id)
+        })
         .collect();
     // Folding the log is only worth it when a line is new (`import_alone` starts empty).
     let (first, request) = if fresh.is_empty() {
@@ -357,20 +312,48 @@ async fn overlap<R: BufRead>(
     };
     let in_flight: HashSet<Uuid> = lines.iter().map(|p| p.first_event_id).collect();
     let Decided { request, counts } = decided;
-    // A session's connection answers one statement at a time: look up before writing.
-    let known = match sink.session.is_some() {
-        true => Some(sink.known(&first_ids(&next)).await?),
-        false => None,
+    // A session's connection answers one statement at a time: asked, it looks `next` up
+    // before this batch is written, and the importer waits (1.5 s of a 1M-line import,
+    // BENCHMARKS.md, eleventh pass). Where the session says a pooled connection does better,
+    // `next` is looked up there while this batch is written. That connection sees only what
+    // is committed; the session's uncommitted ids are added from memory.
+    let next_ids = first_ids(&next);
+    let asked = match sink.lookups_beside() {
+        true => None,
+        false => Some(sink.known(&next_ids).await?),
     };
+    let uncommitted = sink.uncommitted_among(&next_ids);
+    let writing = sink.ids_written_by(&request);
     // The batch after `next` is read while this one is written, too.
     let (written, (next_decided, following)) = tokio::join!(sink.write(request, counts), async {
-        let decided = decide_batch(store, working, &next, known, &in_flight, recorded_by).await;
-        (decided, batches.read())
+        let decided = async {
+            let (known, absent) = match asked {
+                Some(known) => (known, Vec::new()),
+                None => {
+                    let mut known = store.known_event_ids(&next_ids).await?;
+                    known.extend(uncommitted);
+                    let absent: Vec<Uuid> = next_ids
+                        .iter()
+                        .filter(|id| !known.contains(id) && !writing.contains(id))
+                        .copied()
+                        .collect();
+                    (known, absent)
+                }
+            };
+            let decided =
+                decide_batch(store, working, &next, known, &in_flight, recorded_by).await?;
+            Ok::<_, ImportError>((decided, absent))
+        };
+        (decided.await, batches.read())
     });
     let copy_still_valid =
         settle(sink, working, lines, written, counts, recorded_by, report).await?;
     let decided = match next_decided {
-        Ok(decided) if copy_still_valid => decided,
+        Ok((decided, absent)) if copy_still_valid => {
+            // The session's next write need not ask about these again.
+            sink.note_absent(absent).await?;
+            decided
+        }
         Err(error) if copy_still_valid => return Err(error),
         _ => decide_alone(sink, working, &next, recorded_by).await?,
     };
@@ -393,7 +376,7 @@ async fn decide_alone(
         sink.store,
         working,
         batch,
-        Some(known),
+        known,
         &HashSet::new(),
         recorded_by,
     )

@@ -138,6 +138,14 @@ pub trait BackendSession: Send {
     /// Which of `ids` are stored, this transaction's own writes included.
     async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError>;
 
+    /// Takes `ids` as not stored, as a lookup outside the session found them, so that the next
+    /// write does not ask the database about them again.
+    fn absent(&mut self, ids: &[Uuid]);
+
+    /// Whether a lookup on another connection, running while this session writes, is cheaper
+    /// for an importer than asking the session before each write.
+    fn lookups_beside(&self) -> bool;
+
     /// Plans and writes `requests` inside the open transaction, as
     /// [`StorageBackend::commit_batch`] does, without committing. After an outer error the
     /// transaction holds part of a batch: the session must be dropped, not committed.

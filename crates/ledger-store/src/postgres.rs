@@ -575,6 +575,16 @@ impl BackendSession for PostgresSession {
         Ok(known)
     }
 
+    fn absent(&mut self, ids: &[Uuid]) {
+        self.memory.looked_up(ids, &[]);
+    }
+
+    /// Yes: another backend process answers while this one inserts, on a core the import left
+    /// idle a fifth of the time.
+    fn lookups_beside(&self) -> bool {
+        true
+    }
+
     async fn write(
         &mut self,
         requests: &[&AppendRequest],

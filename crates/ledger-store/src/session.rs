@@ -25,12 +25,14 @@ pub struct WriteSession {
     /// Events written since the last commit, and the last of their positions.
     uncommitted: u64,
     last_position: u64,
+    lookups_beside: bool,
 }
 
 type Outcomes = Vec<Result<Appended, AppendError>>;
 
 enum Command {
     Known(Vec<Uuid>, oneshot::Sender<Result<Vec<Uuid>, StoreError>>),
+    Absent(Vec<Uuid>, oneshot::Sender<Result<(), StoreError>>),
     /// Answers with the request back, so that its many small allocations are freed on the
     /// caller's thread, which made them (a free from another thread costs several times more).
     Write(
@@ -49,6 +51,10 @@ async fn serve(mut session: Box<dyn BackendSession>, mut commands: mpsc::Receive
             Command::Known(ids, reply) => {
                 let _ = reply.send(session.known_event_ids(&ids).await);
             }
+            Command::Absent(ids, reply) => {
+                session.absent(&ids);
+                let _ = reply.send(Ok(()));
+            }
             Command::Write(request, reply) => {
                 let written = session.write(&[&request], now_micros()).await;
                 let _ = reply.send(written.map(|outcomes| (outcomes, request)));
@@ -66,6 +72,7 @@ async fn serve(mut session: Box<dyn BackendSession>, mut commands: mpsc::Receive
 
 impl WriteSession {
     pub(crate) fn new(inner: Box<dyn BackendSession>, counters: Arc<Counters>) -> Self {
+        let lookups_beside = inner.lookups_beside();
         let (sender, receiver) = mpsc::channel(1);
         tokio::spawn(serve(inner, receiver));
         WriteSession {
@@ -73,6 +80,7 @@ impl WriteSession {
             counters,
             uncommitted: 0,
             last_position: 0,
+            lookups_beside,
         }
     }
 
@@ -100,6 +108,25 @@ impl WriteSession {
         let ids = ids.to_vec();
         let known = self.ask(|reply| Command::Known(ids, reply)).await?;
         Ok(known.into_iter().collect())
+    }
+
+    /// Whether an importer should look up ids on another connection while this session
+    /// writes ([`EventStore::known_event_ids`](crate::EventStore::known_event_ids), then
+    /// [`WriteSession::note_absent`]) rather than ask [`WriteSession::known_event_ids`]
+    /// before each write: true on PostgreSQL, false on SQLite.
+    pub fn lookups_beside(&self) -> bool {
+        self.lookups_beside
+    }
+
+    /// Tells the session that `ids` are not stored, as found by
+    /// [`EventStore::known_event_ids`](crate::EventStore::known_event_ids) on another connection
+    /// while this session wrote: its next write then does not ask the database about them. That
+    /// connection sees only committed events, so the caller must have left out every id this
+    /// session wrote and has not committed, and every id of an append running meanwhile. An id
+    /// wrongly noted fails the write that inserts it again on the log's unique index, which
+    /// rolls the session back; it cannot store an event twice.
+    pub async fn note_absent(&mut self, ids: Vec<Uuid>) -> Result<(), StoreError> {
+        self.ask(|reply| Command::Absent(ids, reply)).await
     }
 
     /// Appends as [`EventStore::append`](crate::EventStore::append) does, with the same

@@ -1,7 +1,7 @@
 //! The Hạ Long 2023 fixture imported through the importer and read back over HTTP: the
 //! city's published figures come out of the events.
 
-use ledger_api::import::{import_in_batches, ImportError};
+use ledger_api::import::{import_alone_in_batches, import_in_batches, ImportError};
 use ledger_api::Role;
 use serde_json::Value;
 
@@ -107,6 +107,64 @@ pub async fn a_line_repeated_from_the_batch_being_written_counts_as_already_impo
     let head = app.store.head().await.unwrap();
     assert_eq!(head.position, report.events);
     assert_eq!(report.position, head.position);
+}
+
+/// A line repeated further down its own batch is already imported: it used to be decided
+/// twice, and the domain refused the second as a fact already recorded.
+pub async fn a_line_repeated_within_its_batch_counts_as_already_imported(app: TestApp) {
+    let fixture = fixture();
+    let lines: Vec<&str> = fixture.lines().collect();
+    let mut text = lines.join("\n");
+    // The fixture's last lines are in the second batch of 1,000, and so are their repeats.
+    for repeated in &lines[lines.len() - 10..] {
+        text.push('\n');
+        text.push_str(repeated);
+    }
+    let report = load(&app, &text).await.unwrap();
+    assert_eq!(report.imported, lines.len() as u64);
+    assert_eq!(report.already_imported, 10);
+    assert_eq!(app.store.head().await.unwrap().position, report.events);
+}
+
+/// An import through a write session on PostgreSQL looks up each batch on another connection
+/// while the batch before it is written; that connection does not see what the session has not
+/// committed. (On SQLite the session is asked, and sees its own writes.) Lines repeated from batches written earlier in the session (nothing is committed
+/// before 100,000 events), from the batch in flight and from the same batch are all skipped.
+pub async fn an_import_alone_skips_lines_its_session_wrote_and_has_not_committed(app: TestApp) {
+    let fixture = fixture();
+    let lines: Vec<&str> = fixture.lines().collect();
+    let mut text = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        text.push_str(line);
+        text.push('\n');
+        // Ten batches of 100 lines after the first: long written, never committed.
+        if i == 1_100 {
+            for repeated in &lines[..5] {
+                text.push_str(repeated);
+                text.push('\n');
+            }
+        }
+    }
+    // The last lines again: from the batch in flight and from the batch being decided.
+    for repeated in &lines[lines.len() - 60..] {
+        text.push_str(repeated);
+        text.push('\n');
+    }
+    let read = |text: &str| std::io::Cursor::new(text.to_owned());
+    let report = import_alone_in_batches(&app.store, read(&text), "test:import", 100, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!(report.imported, lines.len() as u64);
+    assert_eq!(report.already_imported, 65);
+    let head = app.store.head().await.unwrap();
+    assert_eq!(head.position, report.events);
+
+    // Again, now that everything is committed: every line is found on the pooled connection.
+    let again = import_alone_in_batches(&app.store, read(&text), "test:import", 100, |_, _| {})
+        .await
+        .unwrap();
+    assert_eq!((again.imported, again.already_imported), (0, again.lines));
+    assert_eq!(app.store.head().await.unwrap(), head);
 }
 
 pub async fn a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended(app: TestApp) {
