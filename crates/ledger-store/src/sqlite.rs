@@ -463,7 +463,7 @@ impl BackendSession for SqliteSession {
 
     /// No: SQLite drops another connection's page cache whenever this one commits, so a lookup
     /// beside it read the event-id index back from the OS each time. Measured on the province
-    /// import: 12.0–12.3 s and a 303 MiB peak, against 10.0–12.7 s and 246–249 MiB asking the
+    /// import: 12.0–12.3 s and a 296 MiB peak, against 10.0–12.7 s and 240–243 MiB asking the
     /// session (BENCHMARKS.md, eleventh pass).
     fn lookups_beside(&self) -> bool {
         false
