@@ -76,4 +76,5 @@ conformance!(
     other_writers_wait_for_the_session_and_continue_its_chain,
     dropping_a_session_rolls_back_what_it_had_not_committed,
     a_database_failure_rolls_the_session_back_and_it_refuses_to_commit,
+    an_id_noted_absent_is_not_asked_again_and_a_wrong_note_stores_nothing_twice,
 );

@@ -178,3 +178,51 @@ pub async fn a_database_failure_rolls_the_session_back_and_it_refuses_to_commit(
     assert_eq!(next.events[0].position, 2);
     assert!(store.verify().await.unwrap().failure.is_none());
 }
+
+/// An importer looks ids up on another connection while a session writes and notes the
+/// absent ones to the session, whose next write then does not ask about them. A note that is
+/// wrong (the id is stored) cannot store an event twice: the log's unique index refuses the
+/// write, the session rolls back, and the log keeps the event once.
+pub async fn an_id_noted_absent_is_not_asked_again_and_a_wrong_note_stores_nothing_twice(
+    db: &TestDb,
+) {
+    let store = db.open().await;
+    let mut session = store.write_session().await.unwrap();
+    let first = session
+        .append(single("a", ExpectedVersion::NoStream, events(1)))
+        .await
+        .unwrap();
+    session.commit().await.unwrap();
+
+    // A right note: the append lands as any other.
+    let fresh = events(1);
+    session.note_absent(vec![fresh[0].event_id]).await.unwrap();
+    let landed = session
+        .append(single("b", ExpectedVersion::NoStream, fresh))
+        .await
+        .unwrap();
+    assert_eq!(landed.events[0].position, 2);
+    session.commit().await.unwrap();
+
+    // A wrong note: the id of the first event, appended again on another stream.
+    let stored = first.events[0].event_id;
+    let mut again = events(1);
+    again[0].event_id = stored;
+    session.note_absent(vec![stored]).await.unwrap();
+    let refused = session
+        .append(single("c", ExpectedVersion::NoStream, again))
+        .await;
+    assert!(
+        matches!(refused, Err(AppendError::Storage(_))),
+        "{refused:?}"
+    );
+    assert!(matches!(
+        session.commit().await,
+        Err(StoreError::SessionRolledBack)
+    ));
+    drop(session);
+    let log = all(&store).await;
+    assert_eq!(log.len(), 2);
+    assert_eq!(log.iter().filter(|e| e.event_id == stored).count(), 1);
+    assert_gapless(&log);
+}
