@@ -461,10 +461,10 @@ impl BackendSession for SqliteSession {
         self.memory.looked_up(ids, &[]);
     }
 
-    /// No: SQLite drops another connection's page cache whenever this one commits, so a lookup
-    /// beside it read the event-id index back from the OS each time. Measured on the province
-    /// import: 12.0–12.3 s and a 296 MiB peak, against 10.0–12.7 s and 240–243 MiB asking the
-    /// session (BENCHMARKS.md, eleventh pass).
+    /// No: this session's page cache holds the index pages its inserts touched, while a pooled
+    /// connection's is cold, and dropped whenever this one commits. Measured on the province
+    /// import: 12.0–12.3 s and a 296 MiB peak with lookups beside, against 10.0–12.7 s and
+    /// 240–243 MiB asking the session (BENCHMARKS.md, eleventh pass).
     fn lookups_beside(&self) -> bool {
         false
     }
