@@ -11,6 +11,7 @@ mod backend;
 mod date_text;
 mod error;
 mod hash;
+mod id_filter;
 pub mod limits;
 mod memory;
 mod model;

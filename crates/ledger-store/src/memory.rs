@@ -1,10 +1,12 @@
 //! What a write session knows of the log without asking the database again: stream versions
-//! it read or wrote, and event ids its last lookup found absent. Exact while the session holds
-//! the write lock; forgotten when another writer got in between two of its commits.
+//! it read or wrote, event ids its last lookup found absent, and, when the log held nothing
+//! before the session, a filter of the ids it wrote. Exact while the session holds the write
+//! lock; forgotten when another writer got in between two of its commits.
 
 use foldhash::{HashMap, HashSet, HashSetExt};
 use uuid::Uuid;
 
+use crate::id_filter::IdFilter;
 use crate::model::{AppendRequest, Head};
 use crate::plan::{key_lookups, lookups, BatchFacts, Row, StoredKey, StoredRow};
 
@@ -16,6 +18,21 @@ pub(crate) struct SessionMemory {
     versions: HashMap<String, u64>,
     /// Ids looked up and not found, less those written since.
     absent: HashSet<Uuid>,
+    /// Whether every stored event is one this session wrote, as far as it has looked.
+    own_log: OwnLog,
+}
+
+/// What a session knows of who wrote the log.
+#[derive(Default)]
+enum OwnLog {
+    /// Not looked yet.
+    #[default]
+    Unknown,
+    /// The log was empty at the session's first look and only the session has written since:
+    /// an id the filter does not hold is not stored.
+    Yes(Box<IdFilter>),
+    /// The log held events before the session, or another writer got in.
+    No,
 }
 
 /// What a backend must read under the write lock to plan a batch, less what the memory knows.
@@ -61,10 +78,35 @@ impl SessionMemory {
     }
 
     /// Forgets everything unless `head` (read under the lock) is where this session's last
-    /// write left the log.
+    /// write, or its first look, left the log. The log then holds another writer's events, so
+    /// the next look finds it not empty and never takes it for the session's own again.
     pub(crate) fn check(&mut self, head: &Head) {
         if self.head.as_ref().is_some_and(|last| last != head) {
             *self = SessionMemory::default();
+        }
+    }
+
+    /// Which of `ids` the database must be asked whether it holds, with `head` read under the
+    /// lock: all of them, unless the log holds only this session's events; then only those
+    /// the session may have written.
+    pub(crate) fn ids_to_look_up(&mut self, head: &Head, ids: &[Uuid]) -> Vec<Uuid> {
+        self.check(head);
+        if matches!(self.own_log, OwnLog::Unknown) {
+            self.own_log = match head.position {
+                0 => {
+                    self.head = Some(*head);
+                    OwnLog::Yes(Box::new(IdFilter::new()))
+                }
+                _ => OwnLog::No,
+            };
+        }
+        match &self.own_log {
+            OwnLog::Yes(written) => ids
+                .iter()
+                .filter(|id| written.may_contain(id))
+                .copied()
+                .collect(),
+            _ => ids.to_vec(),
         }
     }
 
@@ -123,6 +165,9 @@ impl SessionMemory {
     pub(crate) fn wrote(&mut self, rows: &[Row<'_>], head: &Head) {
         for row in rows {
             self.absent.remove(&row.event_id);
+            if let OwnLog::Yes(written) = &mut self.own_log {
+                written.insert(&row.event_id);
+            }
             match self.versions.get_mut(row.stream.as_ref()) {
                 Some(version) => *version = row.stream_version,
                 None => {
@@ -187,6 +232,48 @@ mod tests {
         assert_eq!(memory.ids_to_ask(&[written, looked_up]), vec![written]);
         memory.committed();
         assert_eq!(memory.ids_to_ask(&[looked_up]), vec![looked_up]);
+    }
+
+    #[test]
+    fn on_a_log_that_started_empty_only_ids_the_session_may_have_written_are_asked() {
+        let mut memory = SessionMemory::default();
+        let (written, other) = (Uuid::new_v4(), Uuid::new_v4());
+        assert!(memory
+            .ids_to_look_up(&head(0), &[written, other])
+            .is_empty());
+        memory.wrote(&[row("a", 1, written)], &head(1));
+        assert_eq!(
+            memory.ids_to_look_up(&head(1), &[written, other]),
+            vec![written]
+        );
+        // Another writer got in: every id is asked from then on.
+        assert_eq!(
+            memory.ids_to_look_up(&head(2), &[written, other]),
+            vec![written, other]
+        );
+        memory.wrote(&[row("a", 2, Uuid::new_v4())], &head(3));
+        assert_eq!(memory.ids_to_look_up(&head(3), &[other]), vec![other]);
+    }
+
+    #[test]
+    fn another_writer_between_the_first_look_and_the_first_write_is_noticed() {
+        let mut memory = SessionMemory::default();
+        let id = Uuid::new_v4();
+        assert!(memory.ids_to_look_up(&head(0), &[id]).is_empty());
+        assert_eq!(memory.ids_to_look_up(&head(4), &[id]), vec![id]);
+    }
+
+    #[test]
+    fn a_log_with_events_before_the_session_is_always_asked() {
+        let mut memory = SessionMemory::default();
+        let id = Uuid::new_v4();
+        assert_eq!(memory.ids_to_look_up(&head(7), &[id]), vec![id]);
+        memory.wrote(&[row("a", 1, Uuid::new_v4())], &head(8));
+        assert_eq!(memory.ids_to_look_up(&head(8), &[id]), vec![id]);
+        // A session that wrote before it first looked does not know who wrote the log.
+        let mut memory = SessionMemory::default();
+        memory.wrote(&[row("a", 1, Uuid::new_v4())], &head(1));
+        assert_eq!(memory.ids_to_look_up(&head(1), &[id]), vec![id]);
     }
 
     #[test]

@@ -451,8 +451,13 @@ struct SqliteSession {
 
 #[async_trait]
 impl BackendSession for SqliteSession {
+    /// With the head read under the lock, so that on a log that held only this session's
+    /// events the database is asked only about ids the session may have written.
     async fn known_event_ids(&mut self, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
-        let known = sqlite_rows::known_event_ids(&mut self.conn, ids).await?;
+        let mut handle = sqlite_rows::locked(&mut self.conn).await?;
+        let db = handle.as_raw_handle();
+        let asked = self.memory.ids_to_look_up(&sqlite_write::head(db)?, ids);
+        let known = sqlite_rows::known_on(db, &asked)?;
         self.memory.looked_up(ids, &known);
         Ok(known)
     }

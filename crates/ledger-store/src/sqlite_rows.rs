@@ -56,10 +56,15 @@ pub(crate) async fn known_event_ids(
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, StoreError> {
     let mut handle = locked(conn).await?;
-    let mut statement = Statement::prepare(
-        handle.as_raw_handle(),
-        "SELECT 1 FROM events WHERE event_id = ?1",
-    )?;
+    known_on(handle.as_raw_handle(), ids)
+}
+
+/// [`known_event_ids`] on a handle already locked.
+pub(crate) fn known_on(db: NonNull<ffi::sqlite3>, ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut statement = Statement::prepare(db, "SELECT 1 FROM events WHERE event_id = ?1")?;
     let mut known = Vec::new();
     for id in ids {
         if statement.holds(id.as_bytes())? {
