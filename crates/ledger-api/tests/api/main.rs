@@ -57,6 +57,7 @@ on_both_backends!(
     halong::a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended,
     halong::a_line_repeated_from_the_batch_being_written_counts_as_already_imported,
     halong::an_import_alone_skips_lines_its_session_wrote_and_has_not_committed,
+    halong::an_import_alone_on_a_log_with_earlier_events_skips_the_same_lines,
     halong::a_line_repeated_within_its_batch_counts_as_already_imported,
     halong::an_import_racing_another_writer_leaves_a_view_equal_to_a_rebuild,
     inspection::an_audit_trail_lists_every_event_about_a_household_with_its_postings,
