@@ -3,8 +3,10 @@
 //! gives them back (`purge_delay`, 1,000 ms), and only a thread that allocates again gives
 //! back its own. A large answer rendered on one worker thread and freed on another stayed
 //! resident beside the next one: the server's peak passed 300 MB while it sent the unpaged
-//! sponsorship lists. With 10 ms (mimalloc v2's default) the same run peaked 30–50 MiB lower
-//! at the same speed; 0 ms doubled a replay's system time (BENCHMARKS.md, eleventh pass).
+//! sponsorship lists. With 10 ms (mimalloc v2's default) the same run peaked 30–50 MiB lower,
+//! and a replay in a process of its own ran at the same speed; a replay right after a
+//! 1M-event import in the same process ran about 8 % slower (medians), at a peak up to 80 MiB
+//! lower. 0 ms doubled a replay's system time (BENCHMARKS.md, eleventh pass).
 
 use std::ffi::{c_int, c_long};
 
