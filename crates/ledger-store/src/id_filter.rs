@@ -1,5 +1,5 @@
 //! A Bloom filter of event ids: "certainly not added" or "perhaps added", in a fixed 2 MiB
-//! whatever the count. A write session on a log that held only its own events asks the
+//! whatever the count. A SQLite write session on a log that held only its own events asks the
 //! database only about the ids the filter may hold: the importer of a province file waited
 //! 1.5 s for lookups of ids that could not be stored (BENCHMARKS.md, eleventh pass).
 

@@ -139,25 +139,7 @@ pub async fn an_import_alone_skips_lines_its_session_wrote_and_has_not_committed
 /// As above on a log that held an event before the import: SQLite's session then asks the
 /// database about every id.
 pub async fn an_import_alone_on_a_log_with_earlier_events_skips_the_same_lines(app: TestApp) {
-    use ledger_store::{AppendRequest, ExpectedVersion, NewEvent, StreamName};
-    let earlier = NewEvent {
-        event_id: uuid::Uuid::new_v4(),
-        kind: "ForeignNote".to_owned(),
-        schema_version: 1,
-        occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap(),
-        recorded_by: "another-writer".to_owned(),
-        source_ref: None,
-        payload: "{}".to_owned(),
-    };
-    let stream = StreamName::parse("other-0".to_owned()).unwrap();
-    app.store
-        .append(AppendRequest::single(
-            stream,
-            ExpectedVersion::NoStream,
-            vec![earlier],
-        ))
-        .await
-        .unwrap();
+    append_foreign_note(&app.store, 0).await;
     import_alone_with_repeats(&app).await;
 }
 
@@ -226,29 +208,11 @@ pub async fn a_bad_line_mid_batch_is_named_and_nothing_of_its_batch_is_appended(
 /// The importer decides ahead of the log on a private copy; when another writer appends
 /// between its batches, the copy's positions are wrong and it must refold, not guess.
 pub async fn an_import_racing_another_writer_leaves_a_view_equal_to_a_rebuild(app: TestApp) {
-    use ledger_store::{AppendRequest, ExpectedVersion, NewEvent, StreamName};
     let text = fixture();
     let store = app.store.clone();
     let other_writer = tokio::spawn(async move {
         for i in 0..200 {
-            let event = NewEvent {
-                event_id: uuid::Uuid::new_v4(),
-                kind: "ForeignNote".to_owned(),
-                schema_version: 1,
-                occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap(),
-                recorded_by: "another-writer".to_owned(),
-                source_ref: None,
-                payload: format!("{{\"n\":{i}}}"),
-            };
-            let stream = StreamName::parse(format!("other-{i}")).unwrap();
-            store
-                .append(AppendRequest::single(
-                    stream,
-                    ExpectedVersion::NoStream,
-                    vec![event],
-                ))
-                .await
-                .unwrap();
+            append_foreign_note(&store, i).await;
             tokio::task::yield_now().await;
         }
     });
@@ -286,4 +250,28 @@ pub async fn an_import_racing_another_writer_leaves_a_view_equal_to_a_rebuild(ap
         .await;
     assert_eq!(r["housing"]["households"], 108);
     assert_eq!(r["sponsorship"]["children"], 120);
+}
+
+/// Appends an event of another writer, of a kind the ledger does not fold, as stream
+/// `other-{n}`'s first.
+async fn append_foreign_note(store: &ledger_store::EventStore, n: usize) {
+    use ledger_store::{AppendRequest, ExpectedVersion, NewEvent, StreamName};
+    let event = NewEvent {
+        event_id: uuid::Uuid::new_v4(),
+        kind: "ForeignNote".to_owned(),
+        schema_version: 1,
+        occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap(),
+        recorded_by: "another-writer".to_owned(),
+        source_ref: None,
+        payload: format!("{{\"n\":{n}}}"),
+    };
+    let stream = StreamName::parse(format!("other-{n}")).unwrap();
+    store
+        .append(AppendRequest::single(
+            stream,
+            ExpectedVersion::NoStream,
+            vec![event],
+        ))
+        .await
+        .unwrap();
 }
