@@ -12,9 +12,9 @@ pub async fn trail(store: &EventStore, stream: &str) -> Result<Option<AuditTrail
     let Some(mut trail) = AuditTrail::for_stream(stream) else {
         return Ok(None);
     };
-    let mut events = std::pin::pin!(store.read_all(1));
-    while let Some(stored) = events.try_next().await? {
-        if let Some(e) = decode(stored) {
+    let mut pages = std::pin::pin!(store.read_all_pages(1));
+    while let Some(page) = pages.try_next().await? {
+        for e in page.iter().filter_map(|stored| decode(&stored)) {
             trail.apply(&e);
         }
     }

@@ -33,17 +33,19 @@ pub async fn check_projections(store: &EventStore) -> Result<ProjectionReport, S
     let mut ledger = Ledger::default();
     let mut integrity = IntegrityCheck::default();
     let mut events_not_understood = 0;
-    let mut events = std::pin::pin!(store.read_all(1));
-    while let Some(stored) = events.try_next().await? {
-        if stored.position > position {
-            break;
-        }
-        match decode(stored) {
-            Some(e) => {
-                integrity.observe(&ledger, &e);
-                ledger.apply(&e);
+    let mut pages = std::pin::pin!(store.read_all_pages(1));
+    'pages: while let Some(page) = pages.try_next().await? {
+        for stored in page.iter() {
+            if stored.position > position {
+                break 'pages;
             }
-            None => events_not_understood += 1,
+            match decode(&stored) {
+                Some(e) => {
+                    integrity.observe(&ledger, &e);
+                    ledger.apply(&e);
+                }
+                None => events_not_understood += 1,
+            }
         }
     }
     let same = live.read().await.ledger == ledger;

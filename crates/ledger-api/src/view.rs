@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
-use ledger_domain::{Event, Ledger};
-use ledger_store::limits::READ_PAGE_ROWS;
-use ledger_store::{EventStore, StoreError};
+use ledger_domain::envelope::is_visible;
+use ledger_domain::{Envelope, Event, Ledger};
+use ledger_store::{EventPage, EventRef, EventStore, StoreError};
 use tokio::sync::{mpsc, Mutex, RwLock, RwLockReadGuard};
 use tokio::task::JoinHandle;
 
@@ -121,7 +121,7 @@ impl LiveView {
         self.catch_ups_begun.fetch_add(1, Ordering::AcqRel);
         loop {
             let after = self.state.read().await.position;
-            let page = store.read_page(after, CATCH_UP_PAGE_ROWS).await?;
+            let page = store.read_event_page(after, CATCH_UP_PAGE_ROWS).await?;
             if page.is_empty() {
                 return Ok(after);
             }
@@ -159,7 +159,9 @@ impl Folded {
         mut progress: impl FnMut(u64),
     ) -> Result<u64, StoreError> {
         loop {
-            let page = store.read_page(self.position, CATCH_UP_PAGE_ROWS).await?;
+            let page = store
+                .read_event_page(self.position, CATCH_UP_PAGE_ROWS)
+                .await?;
             if page.is_empty() {
                 return Ok(self.position);
             }
@@ -182,34 +184,34 @@ impl Folded {
 }
 
 /// The events of `page` the domain understands, and the page's last position.
-fn decode_page(
-    page: Vec<ledger_store::RecordedEvent>,
-) -> (Vec<ledger_domain::RecordedEvent>, Option<u64>) {
-    let last = page.last().map(|e| e.position);
-    (page.into_iter().filter_map(decode).collect(), last)
+fn decode_page(page: EventPage) -> (Vec<ledger_domain::RecordedEvent>, Option<u64>) {
+    (
+        page.iter().filter_map(|e| decode(&e)).collect(),
+        page.last_position(),
+    )
 }
 
 /// A stored event as the domain sees it; `None` (logged) for an event the domain does not
-/// know, so one foreign event cannot stop the projections. Takes the event so its strings
-/// move instead of being copied.
-pub fn decode(e: ledger_store::RecordedEvent) -> Option<ledger_domain::RecordedEvent> {
-    let event = decode_event(&e)?;
+/// know, so one foreign event cannot stop the projections. The payload is read straight from
+/// the page; only the texts the domain keeps are copied.
+pub fn decode(e: &EventRef<'_>) -> Option<ledger_domain::RecordedEvent> {
+    let event = decode_event(e)?;
     Some(ledger_domain::RecordedEvent {
         position: e.position,
-        stream: e.stream,
+        stream: e.stream.to_owned(),
         stream_version: e.stream_version,
         event_id: e.event_id,
         occurred_on: e.occurred_on,
         recorded_at: e.recorded_at,
-        recorded_by: e.recorded_by,
-        source_ref: e.source_ref,
+        recorded_by: e.recorded_by.to_owned(),
+        source_ref: e.source_ref.map(str::to_owned),
         event,
     })
 }
 
 /// The fact of a stored event, or `None` (logged) when the domain does not understand it.
-fn decode_event(e: &ledger_store::RecordedEvent) -> Option<Event> {
-    match Event::from_payload_text(&e.kind, e.schema_version, &e.payload) {
+fn decode_event(e: &EventRef<'_>) -> Option<Event> {
+    match Event::from_payload_text(e.kind, e.schema_version, e.payload) {
         Ok(event) => Some(event),
         Err(error) => {
             tracing::warn!(position = e.position, kind = %e.kind, %error, "event not understood by the domain; skipped");
@@ -258,17 +260,24 @@ pub async fn replay_at_with_progress(
     let mut known_upto = from - 1;
     let mut pages = decoded_pages(store, from, upto);
     while let Some(page) = pages.recv().await {
-        for (position, recorded_at, decoded) in page.events {
+        for (stored, event) in page.stored.iter().zip(&page.events) {
+            let position = stored.position;
             if position % REPLAY_PROGRESS_EVERY == 0 {
                 progress(position, upto);
             }
-            if known_at.is_none_or(|at| recorded_at <= at) {
+            if known_at.is_none_or(|at| stored.recorded_at <= at) {
                 known_upto = position;
             }
-            if let Some(e) = decoded {
-                if e.is_visible(as_of, known_at) {
-                    ledger.apply(&e);
-                }
+            let Some(event) = event else { continue };
+            if is_visible(stored.occurred_on, stored.recorded_at, as_of, known_at) {
+                let envelope = Envelope {
+                    position,
+                    stream: stored.stream,
+                    stream_version: stored.stream_version,
+                    event_id: stored.event_id,
+                    occurred_on: stored.occurred_on,
+                };
+                ledger.apply_in(&envelope, event);
             }
         }
         if let Some(error) = page.error {
@@ -282,11 +291,14 @@ pub async fn replay_at_with_progress(
 /// fold busy at once, few enough to hold little memory.
 const PAGES_AHEAD: usize = 2;
 
-/// Events of one page in log order, each with its position (for progress), its transaction
-/// time and the event when the domain understands it; then the error that ended the log's
-/// reading, if one did.
+/// One page of the log as read, with the fact of each of its events when the domain
+/// understands it (`events[i]` is `stored`'s i-th); then the error that ended the log's
+/// reading, if one did. The fold borrows the envelopes from the page itself: copied into a
+/// `RecordedEvent` each, their strings were allocated on the decoding thread and freed on the
+/// fold's, a tenth of the fold's time (BENCHMARKS.md, twelfth pass).
 struct DecodedPage {
-    events: Vec<(u64, DateTime<Utc>, Option<ledger_domain::RecordedEvent>)>,
+    stored: EventPage,
+    events: Vec<Option<Event>>,
     error: Option<StoreError>,
 }
 
@@ -294,38 +306,25 @@ struct DecodedPage {
 /// ahead of the caller's fold by [`PAGES_AHEAD`] pages: reading, decoding and folding then
 /// overlap instead of taking turns. Both tasks end when the receiver is dropped.
 fn decoded_pages(store: &EventStore, from: u64, upto: u64) -> PipeReceiver<DecodedPage> {
-    let events = store.read_all(from);
-    let (raw_sender, mut raw) = mpsc::channel::<Result<Vec<_>, StoreError>>(PAGES_AHEAD);
+    let pages = store.read_all_pages(from);
+    let (raw_sender, mut raw) = mpsc::channel::<Result<EventPage, StoreError>>(PAGES_AHEAD);
     let reader = tokio::spawn(async move {
-        // The store's stream yields a page's events all at once; chunks of what is ready
-        // gather them back into that page.
-        let mut chunks = std::pin::pin!(events.ready_chunks(READ_PAGE_ROWS as usize));
-        while let Some(chunk) = chunks.next().await {
-            let mut page = Vec::with_capacity(chunk.len());
-            let mut end = None;
-            for stored in chunk {
-                match stored {
-                    Ok(stored) if stored.position > upto => {
-                        end = Some(None);
-                        break;
-                    }
-                    Ok(stored) => page.push(stored),
-                    Err(error) => {
-                        end = Some(Some(error));
-                        break;
-                    }
-                }
-            }
-            if !page.is_empty() && raw_sender.send(Ok(page)).await.is_err() {
-                return;
-            }
-            match end {
-                Some(Some(error)) => {
+        let mut pages = std::pin::pin!(pages);
+        while let Some(page) = pages.next().await {
+            let mut page = match page {
+                Ok(page) => page,
+                Err(error) => {
                     let _ = raw_sender.send(Err(error)).await;
                     return;
                 }
-                Some(None) => return,
-                None => {}
+            };
+            let past_upto = page.last_position().is_some_and(|last| last > upto);
+            page.truncate_after(upto);
+            if !page.is_empty() && raw_sender.send(Ok(page)).await.is_err() {
+                return;
+            }
+            if past_upto {
+                return;
             }
         }
     });
@@ -334,13 +333,12 @@ fn decoded_pages(store: &EventStore, from: u64, upto: u64) -> PipeReceiver<Decod
         while let Some(page) = raw.recv().await {
             let page = match page {
                 Ok(page) => DecodedPage {
-                    events: page
-                        .into_iter()
-                        .map(|stored| (stored.position, stored.recorded_at, decode(stored)))
-                        .collect(),
+                    events: page.iter().map(|stored| decode_event(&stored)).collect(),
+                    stored: page,
                     error: None,
                 },
                 Err(error) => DecodedPage {
+                    stored: EventPage::default(),
                     events: Vec::new(),
                     error: Some(error),
                 },

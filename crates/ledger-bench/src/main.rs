@@ -6,6 +6,7 @@
 //! cargo run --release -p ledger-bench -- batch --backend postgres
 //! cargo run --release -p ledger-bench -- http --backend sqlite --clients 64
 //! cargo run --release -p ledger-bench -- queries --database-url sqlite:///tmp/province.db
+//! cargo run --release -p ledger-bench -- replay --database-url sqlite:///tmp/province.db
 //! ```
 
 mod serving;
@@ -50,6 +51,19 @@ enum Bench {
         #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
         backend: Backend,
         file: std::path::PathBuf,
+    },
+    /// Replay every projection from an existing log (e.g. one made by `welfare-ledger import`
+    /// of the province file) `--runs` times in one process: events/s, and this process's CPU
+    /// seconds per run (user and system), which the server's share does not blur.
+    Replay {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Also time each stage alone: reading the log's pages, and reading with every
+        /// payload decoded (no fold), to tell which one bounds the replay.
+        #[arg(long)]
+        stages: bool,
     },
     /// Dashboard queries (p50/p99) and `as_of` / `known_at` replays over HTTP against an
     /// existing ledger, e.g. one made by `welfare-ledger import` of the province file.
@@ -292,6 +306,11 @@ async fn run() -> anyhow::Result<()> {
         } => self::batch(backend, events, batch).await?,
         Bench::Import { backend, file } => import(backend, &file).await?,
         Bench::Startup { backend, file } => startup::run(backend, &file).await?,
+        Bench::Replay {
+            database_url,
+            runs,
+            stages,
+        } => replay(&database_url, runs, stages).await?,
         Bench::Queries {
             database_url,
             year,
@@ -332,6 +351,75 @@ fn status_mib(field: &str) -> Option<f64> {
 /// the peak of one step can be told from an earlier step's. False where that is not possible.
 fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// This process's CPU time so far (user, system), in seconds; `None` off Linux.
+fn cpu_seconds() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')')?.1;
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: f64 = fields.next()?.parse().ok()?;
+    let system: f64 = fields.next()?.parse().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some((user / 100.0, system / 100.0))
+}
+
+async fn replay(database_url: &str, runs: usize, stages: bool) -> anyhow::Result<()> {
+    let store = EventStore::open(database_url).await?;
+    for run in 1..=runs {
+        if stages {
+            for decoded in [false, true] {
+                let (cpu_before, started) = (cpu_seconds(), Instant::now());
+                let (mut events, mut understood) = (0u64, 0u64);
+                let mut pages = std::pin::pin!(store.read_all_pages(1));
+                while let Some(page) = futures::TryStreamExt::try_next(&mut pages).await? {
+                    events += page.len() as u64;
+                    if decoded {
+                        understood += page
+                            .iter()
+                            .filter(|e| {
+                                ledger_domain::Event::from_payload_text(
+                                    e.kind,
+                                    e.schema_version,
+                                    e.payload,
+                                )
+                                .is_ok()
+                            })
+                            .count() as u64;
+                    }
+                }
+                let seconds = started.elapsed().as_secs_f64();
+                let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| {
+                    ((after.0 + after.1 - before.0 - before.1) * 100.0).round() / 100.0
+                });
+                println!(
+                    "{}",
+                    json!({"bench": if decoded { "replay_stage_read_decode" } else { "replay_stage_read" },
+                        "backend": store.backend_kind(), "run": run, "events": events,
+                        "understood": understood, "seconds": (seconds * 1000.0).round() / 1000.0,
+                        "events_per_s": (events as f64 / seconds).round(), "cpu_seconds": cpu})
+                );
+            }
+        }
+        let (cpu_before, started) = (cpu_seconds(), Instant::now());
+        let (ledger, position) = ledger_api::view::replay_at(&store, None, None, None).await?;
+        let seconds = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| {
+            json!({"user": ((after.0 - before.0) * 100.0).round() / 100.0,
+                "system": ((after.1 - before.1) * 100.0).round() / 100.0})
+        });
+        println!(
+            "{}",
+            json!({"bench": "replay_all_projections", "backend": store.backend_kind(),
+                "run": run, "events": position, "seconds": (seconds * 1000.0).round() / 1000.0,
+                "events_per_s": (position as f64 / seconds).round(), "cpu_seconds": cpu,
+                "ignored_events": ledger.ignored_events(), "peak_rss_mib": peak_rss_mib()})
+        );
+        drop(ledger);
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> {

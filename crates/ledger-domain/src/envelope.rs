@@ -29,11 +29,46 @@ pub struct RecordedEvent {
     pub event: Event,
 }
 
+/// What a fold reads of an event's envelope, borrowed: a replay folds events whose stream
+/// name lies in a page read from the store, without copying it into a [`RecordedEvent`]
+/// first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    pub position: u64,
+    pub stream: &'a str,
+    pub stream_version: u64,
+    pub event_id: Uuid,
+    pub occurred_on: NaiveDate,
+}
+
+impl<'a> From<&'a RecordedEvent> for Envelope<'a> {
+    fn from(e: &'a RecordedEvent) -> Envelope<'a> {
+        Envelope {
+            position: e.position,
+            stream: &e.stream,
+            stream_version: e.stream_version,
+            event_id: e.event_id,
+            occurred_on: e.occurred_on,
+        }
+    }
+}
+
 impl RecordedEvent {
     /// True if the event belongs in a view `as_of` a business date (occurred on or
     /// before it) and `known_at` a transaction time (recorded at or before it).
     pub fn is_visible(&self, as_of: Option<NaiveDate>, known_at: Option<DateTime<Utc>>) -> bool {
-        as_of.is_none_or(|date| self.occurred_on <= date)
-            && known_at.is_none_or(|time| self.recorded_at <= time)
+        is_visible(self.occurred_on, self.recorded_at, as_of, known_at)
     }
+}
+
+/// True if an event that occurred on `occurred_on` and was recorded at `recorded_at` belongs
+/// in a view `as_of` a business date and `known_at` a transaction time
+/// ([`RecordedEvent::is_visible`]).
+pub fn is_visible(
+    occurred_on: NaiveDate,
+    recorded_at: DateTime<Utc>,
+    as_of: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
+) -> bool {
+    as_of.is_none_or(|date| occurred_on <= date) && known_at.is_none_or(|time| recorded_at <= time)
 }

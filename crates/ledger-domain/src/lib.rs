@@ -27,7 +27,7 @@ pub mod schedule;
 
 pub use command::Command;
 pub use decide::{decide, decide_dated};
-pub use envelope::RecordedEvent;
+pub use envelope::{Envelope, RecordedEvent};
 pub use error::{DecodeError, DomainError};
 pub use event::Event;
 pub use id::Id;

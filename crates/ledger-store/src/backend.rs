@@ -10,12 +10,13 @@ use uuid::Uuid;
 use crate::date_text::parse_date;
 use crate::error::{AppendError, RestoreError, StoreError};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
+use crate::page::{EventPage, EventRef};
 use crate::plan::{Row, StoredKey, StoredRow};
 use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
 use crate::tokens::TokenRecord;
 
 /// Pages of the log in order, ended by the first error.
-pub(crate) type PageStream = BoxStream<'static, Result<Vec<RecordedEvent>, StoreError>>;
+pub(crate) type PageStream = BoxStream<'static, Result<EventPage, StoreError>>;
 
 /// A durable home for the log. Implementations commit a whole batch in one transaction,
 /// serialised against every other writer of the same database (other processes included).
@@ -40,11 +41,7 @@ pub trait StorageBackend: Send + Sync + 'static {
     async fn begin_session(&self) -> Result<Box<dyn BackendSession>, StoreError>;
 
     /// Up to `limit` events with position > `after_position`, in order.
-    async fn read_page(
-        &self,
-        after_position: u64,
-        limit: u32,
-    ) -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_page(&self, after_position: u64, limit: u32) -> Result<EventPage, StoreError>;
 
     /// Every event with position > `after_position`, in order, in pages, when the backend
     /// reads the log faster in one pass than page by page; `None` (the default) to have the
@@ -294,12 +291,24 @@ pub(crate) struct EventColumns<'a> {
 /// that cannot be what the writer stored is `Corrupt`, naming the position. Each text is
 /// copied once, into its `String`.
 pub(crate) fn event_from_columns(c: &EventColumns<'_>) -> Result<RecordedEvent, StoreError> {
-    let (position, stream_version, schema_version, hash) =
-        checked_parts(c.position, c.stream_version, c.schema_version, c.hash)?;
+    checked_event(c).map(|e| e.to_recorded())
+}
+
+/// [`event_from_columns`] without the copies: the event borrows the columns' texts.
+pub(crate) fn checked_event<'a>(c: &EventColumns<'a>) -> Result<EventRef<'a>, StoreError> {
+    let position = u64::try_from(c.position).unwrap_or(0);
     let corrupt = |reason: String| StoreError::Corrupt { position, reason };
-    let text = |bytes: &[u8], what: &str| -> Result<String, StoreError> {
-        String::from_utf8(bytes.to_vec()).map_err(|_| corrupt(format!("{what} is not UTF-8")))
+    let text = |bytes: &'a [u8], what: &str| -> Result<&'a str, StoreError> {
+        std::str::from_utf8(bytes).map_err(|_| corrupt(format!("{what} is not UTF-8")))
     };
+    let hash: &'a [u8; 32] = c
+        .hash
+        .try_into()
+        .map_err(|_| corrupt("hash is not 32 bytes".to_owned()))?;
+    let stream_version = u64::try_from(c.stream_version)
+        .map_err(|_| corrupt("negative stream version".to_owned()))?;
+    let schema_version = u32::try_from(c.schema_version)
+        .map_err(|_| corrupt("schema version out of range".to_owned()))?;
     let event_id =
         Uuid::from_slice(c.event_id).map_err(|_| corrupt("event id is not a UUID".to_owned()))?;
     let occurred_on = match c.occurred_on {
@@ -310,7 +319,7 @@ pub(crate) fn event_from_columns(c: &EventColumns<'_>) -> Result<RecordedEvent, 
             .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days.into())))
             .ok_or_else(|| corrupt("occurred_on out of range".to_owned()))?,
     };
-    Ok(RecordedEvent {
+    Ok(EventRef {
         position,
         stream: text(c.stream, "stream")?,
         stream_version,

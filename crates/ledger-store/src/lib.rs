@@ -15,6 +15,7 @@ mod id_filter;
 pub mod limits;
 mod memory;
 mod model;
+mod page;
 mod plan;
 pub use plan::StoredKey;
 mod postgres;
@@ -39,6 +40,7 @@ pub use model::{
     AppendRequest, Appended, AppendedEvent, ExpectedVersion, Head, IdempotencyKey, NewEvent,
     RecordedEvent, StreamAppend, StreamName,
 };
+pub use page::{EventPage, EventRef, Iter as EventPageIter};
 pub use session::WriteSession;
 pub use snapshot::{AppendsPaused, SavedSnapshot, SnapshotHeader, SnapshotWriter, StoredSnapshot};
 pub use store::EventStore;

@@ -24,6 +24,7 @@ use crate::limits::{
 };
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
+use crate::page::{EventPage, TEXT_PER_ROW};
 use crate::plan::{plan_batch, BatchFacts, Row, StoredKey, StoredRow};
 use crate::postgres_read::CopyRows;
 use crate::restore::{duplicate_or, plan_restore, streams_of};
@@ -219,11 +220,7 @@ impl StorageBackend for PostgresBackend {
         Ok(new_head)
     }
 
-    async fn read_page(
-        &self,
-        after_position: u64,
-        limit: u32,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_page(&self, after_position: u64, limit: u32) -> Result<EventPage, StoreError> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
         );
@@ -232,11 +229,9 @@ impl StorageBackend for PostgresBackend {
             .bind(i64::from(limit))
             .fetch_all(&self.pool)
             .await?;
-        let mut events = Vec::with_capacity(rows.len());
-        for row in &rows {
-            events.push(raw_event(row)?.into_recorded()?);
-        }
-        Ok(events)
+        rows.iter()
+            .map(|row| raw_event(row)?.into_recorded())
+            .collect()
     }
 
     fn read_after(&self, after_position: u64) -> Option<PageStream> {
@@ -456,7 +451,7 @@ const STREAMED_PAGES_AHEAD: usize = 2;
 async fn stream_log(
     pool: PgPool,
     after_position: u64,
-    pages: mpsc::Sender<Result<Vec<RecordedEvent>, StoreError>>,
+    pages: mpsc::Sender<Result<EventPage, StoreError>>,
 ) {
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
@@ -488,10 +483,10 @@ async fn stream_log(
 /// Sends the events of a binary COPY stream in pages; whether it was read to its end.
 async fn send_pages<B: AsRef<[u8]>>(
     mut chunks: impl futures::Stream<Item = Result<B, sqlx::Error>> + Unpin,
-    pages: &mpsc::Sender<Result<Vec<RecordedEvent>, StoreError>>,
+    pages: &mpsc::Sender<Result<EventPage, StoreError>>,
 ) -> bool {
     let page_rows = READ_PAGE_ROWS as usize;
-    let mut page = Vec::with_capacity(page_rows);
+    let mut page = EventPage::with_capacity(page_rows, TEXT_PER_ROW);
     let mut rows = CopyRows::default();
     loop {
         let fed = match chunks.next().await {
@@ -508,7 +503,8 @@ async fn send_pages<B: AsRef<[u8]>>(
             return false;
         }
         if page.len() >= page_rows {
-            let next = std::mem::replace(&mut page, Vec::with_capacity(page_rows));
+            let next =
+                std::mem::replace(&mut page, EventPage::with_capacity(page_rows, TEXT_PER_ROW));
             if pages.send(Ok(next)).await.is_err() {
                 return false;
             }

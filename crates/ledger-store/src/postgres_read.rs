@@ -5,9 +5,9 @@
 //! with its length: integers big-endian, the id as 16 bytes, the date as days since 2000,
 //! texts and the hash as they are.
 
-use crate::backend::{event_from_columns, DateColumn, EventColumns};
+use crate::backend::{checked_event, DateColumn, EventColumns};
 use crate::error::StoreError;
-use crate::model::RecordedEvent;
+use crate::page::EventPage;
 
 /// What every binary COPY stream starts with.
 const SIGNATURE: &[u8; 11] = b"PGCOPY\n\xff\r\n\0";
@@ -25,11 +25,7 @@ pub(crate) struct CopyRows {
 
 impl CopyRows {
     /// Takes in the next chunk and pushes the event of every tuple it completes onto `events`.
-    pub(crate) fn feed(
-        &mut self,
-        chunk: &[u8],
-        events: &mut Vec<RecordedEvent>,
-    ) -> Result<(), StoreError> {
+    pub(crate) fn feed(&mut self, chunk: &[u8], events: &mut EventPage) -> Result<(), StoreError> {
         if self.pending.is_empty() {
             let used = self.parse(chunk, events)?;
             self.pending.extend_from_slice(&chunk[used..]);
@@ -51,7 +47,7 @@ impl CopyRows {
     }
 
     /// Parses the complete tuples at the start of `buf`; returns the bytes they took.
-    fn parse(&mut self, buf: &[u8], events: &mut Vec<RecordedEvent>) -> Result<usize, StoreError> {
+    fn parse(&mut self, buf: &[u8], events: &mut EventPage) -> Result<usize, StoreError> {
         let mut at = 0;
         if !self.header_read {
             let Some(end) = header_end(buf)? else {
@@ -77,7 +73,7 @@ impl CopyRows {
                 return Err(malformed(0, "a COPY row without the event columns"));
             }
             match tuple(&mut cursor)? {
-                Some(columns) => events.push(event_from_columns(&columns)?),
+                Some(columns) => events.push(&checked_event(&columns)?),
                 None => break,
             }
             at = cursor.at;
@@ -220,13 +216,13 @@ mod tests {
         out
     }
 
-    fn read(bytes: &[u8], chunk: usize) -> Result<Vec<RecordedEvent>, StoreError> {
-        let (mut rows, mut events) = (CopyRows::default(), Vec::new());
+    fn read(bytes: &[u8], chunk: usize) -> Result<Vec<crate::RecordedEvent>, StoreError> {
+        let (mut rows, mut events) = (CopyRows::default(), EventPage::default());
         for part in bytes.chunks(chunk) {
             rows.feed(part, &mut events)?;
         }
         rows.finish()?;
-        Ok(events)
+        Ok(events.into_events())
     }
 
     #[test]

@@ -310,8 +310,8 @@ impl EventStore {
         }
         let page = self.backend.read_page(position - 1, 1).await?;
         Ok(page
-            .into_iter()
+            .iter()
             .find(|e| e.position == position)
-            .map(|e| e.hash))
+            .map(|e| *e.hash))
     }
 }

@@ -22,6 +22,7 @@ use crate::limits::{
 };
 use crate::memory::SessionMemory;
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent};
+use crate::page::EventPage;
 use crate::plan::StoredKey;
 use crate::restore::{duplicate_or, plan_restore, streams_of};
 use crate::snapshot::{RawSnapshot, SnapshotQuery, SnapshotRow};
@@ -200,11 +201,7 @@ impl StorageBackend for SqliteBackend {
         Ok(new_head)
     }
 
-    async fn read_page(
-        &self,
-        after_position: u64,
-        limit: u32,
-    ) -> Result<Vec<RecordedEvent>, StoreError> {
+    async fn read_page(&self, after_position: u64, limit: u32) -> Result<EventPage, StoreError> {
         if !self.pool.is_closed() {
             if let Ok(mut slot) = self.reader.try_lock() {
                 let mut reader = self

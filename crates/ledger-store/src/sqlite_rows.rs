@@ -18,12 +18,12 @@ use sqlx::{Connection as _, SqliteConnection};
 use uuid::Uuid;
 
 use crate::backend::{
-    event_from_columns, to_sql_int, DateColumn, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE,
+    checked_event, to_sql_int, DateColumn, EventColumns, EVENT_COLUMNS, SNAPSHOT_PIECE,
 };
 use crate::date_text::IsoDate;
 use crate::error::StoreError;
 use crate::limits::SQLITE_BUSY_TIMEOUT_MS;
-use crate::model::RecordedEvent;
+use crate::page::{EventPage, TEXT_PER_ROW};
 use crate::plan::Row;
 
 /// The events after `after_position` in log order, at most `limit`. Each text and blob is
@@ -32,7 +32,7 @@ pub(crate) async fn read_rows(
     conn: &mut SqliteConnection,
     after_position: u64,
     limit: u32,
-) -> Result<Vec<RecordedEvent>, StoreError> {
+) -> Result<EventPage, StoreError> {
     let mut handle = locked(conn).await?;
     let db = handle.as_raw_handle();
     let sql = format!(
@@ -41,9 +41,9 @@ pub(crate) async fn read_rows(
     let mut statement = Statement::prepare(db, &sql)?;
     statement.bind_int(1, to_sql_int(after_position))?;
     statement.bind_int(2, i64::from(limit))?;
-    let mut events = Vec::with_capacity(limit.min(READ_CAPACITY_MAX) as usize);
+    let mut events = EventPage::with_capacity(limit.min(READ_CAPACITY_MAX) as usize, TEXT_PER_ROW);
     while statement.next_row()? {
-        events.push(event_from_columns(&statement.event_columns()?)?);
+        events.push(&checked_event(&statement.event_columns()?)?);
     }
     Ok(events)
 }

@@ -13,6 +13,7 @@ use crate::error::{AppendError, RestoreError, StoreError};
 use crate::limits::TOKEN_RECHECK;
 use crate::limits::{EVENTS_PER_APPEND_MAX, READ_PAGE_ROWS};
 use crate::model::{AppendRequest, Appended, Head, RecordedEvent, StreamName};
+use crate::page::EventPage;
 use crate::plan::validate;
 use crate::postgres::PostgresBackend;
 use crate::session::WriteSession;
@@ -135,11 +136,22 @@ impl EventStore {
         &self,
         from_position: u64,
     ) -> impl Stream<Item = Result<RecordedEvent, StoreError>> + Send + 'static {
+        self.read_all_pages(from_position)
+            .map_ok(|page| futures::stream::iter(page.into_events()).map(Ok))
+            .try_flatten()
+    }
+
+    /// [`read_all`](Self::read_all) a page at a time, each page's texts in one buffer: for
+    /// readers that turn every event into something of their own (a replay) and need not own
+    /// the stored one first. No page is empty.
+    pub fn read_all_pages(
+        &self,
+        from_position: u64,
+    ) -> impl Stream<Item = Result<EventPage, StoreError>> + Send + 'static {
         let after = from_position.saturating_sub(1);
         if let Some(pages) = self.backend.read_after(after) {
             return pages
-                .map_ok(|page| futures::stream::iter(page).map(Ok))
-                .try_flatten()
+                .try_filter(|page| std::future::ready(!page.is_empty()))
                 .boxed();
         }
         let backend = self.backend.clone();
@@ -147,14 +159,12 @@ impl EventStore {
             let backend = backend.clone();
             async move {
                 let page = backend.read_page(after, READ_PAGE_ROWS).await?;
-                let Some(last) = page.last() else {
+                let Some(next) = page.last_position() else {
                     return Ok::<_, StoreError>(None);
                 };
-                let next = last.position;
-                Ok(Some((futures::stream::iter(page).map(Ok), next)))
+                Ok(Some((page, next)))
             }
         })
-        .try_flatten()
         .boxed()
     }
 
@@ -164,6 +174,20 @@ impl EventStore {
         after_position: u64,
         limit: u32,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
+        Ok(self
+            .backend
+            .read_page(after_position, limit)
+            .await?
+            .into_events())
+    }
+
+    /// [`read_page`](Self::read_page) with the page's texts in one buffer (see
+    /// [`read_all_pages`](Self::read_all_pages)).
+    pub async fn read_event_page(
+        &self,
+        after_position: u64,
+        limit: u32,
+    ) -> Result<EventPage, StoreError> {
         self.backend.read_page(after_position, limit).await
     }
 
@@ -211,7 +235,7 @@ impl EventStore {
         while unknown - known > 1 {
             let middle = known + (unknown - known) / 2;
             let page = self.backend.read_page(middle - 1, 1).await?;
-            match page.into_iter().find(|e| e.position == middle) {
+            match page.iter().find(|e| e.position == middle) {
                 Some(event) if event.recorded_at <= at => known = middle,
                 Some(_) => unknown = middle,
                 // Past the stored log.

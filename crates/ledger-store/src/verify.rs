@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use crate::backend::StorageBackend;
 use crate::error::StoreError;
-use crate::hash::{chain_hash, HashInput, GENESIS_HASH};
+use crate::hash::{chain_hash, GENESIS_HASH};
 use crate::limits::READ_PAGE_ROWS;
 use crate::model::{Head, RecordedEvent};
+use crate::page::EventRef;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct VerifyFailure {
@@ -75,6 +76,11 @@ impl ChainCheck {
 
     /// Accepts `e` if it continues the chain; otherwise says why not and changes nothing.
     pub fn check(&mut self, e: &RecordedEvent) -> Result<(), String> {
+        self.check_ref(&EventRef::from(e))
+    }
+
+    /// [`check`](Self::check) of an event borrowed from a page.
+    pub fn check_ref(&mut self, e: &EventRef<'_>) -> Result<(), String> {
         let expected_position = self.previous.position + 1;
         if e.position != expected_position {
             return Err(format!(
@@ -86,30 +92,15 @@ impl ChainCheck {
         if recorded_at_micros < self.previous.recorded_at_micros {
             return Err("recorded_at is earlier than the previous event's".to_owned());
         }
-        let version = self.stream_versions.get(&e.stream).copied().unwrap_or(0);
+        let version = self.stream_versions.get(e.stream).copied().unwrap_or(0);
         if e.stream_version != version + 1 {
             return Err(format!(
                 "stream {} jumps from version {} to {}",
                 e.stream, version, e.stream_version
             ));
         }
-        let recomputed = chain_hash(
-            &self.previous.hash,
-            &HashInput {
-                position: e.position,
-                stream: &e.stream,
-                stream_version: e.stream_version,
-                event_id: e.event_id,
-                kind: &e.kind,
-                schema_version: e.schema_version,
-                occurred_on: e.occurred_on,
-                recorded_at_micros,
-                recorded_by: &e.recorded_by,
-                source_ref: e.source_ref.as_deref(),
-                payload: &e.payload,
-            },
-        );
-        if recomputed != e.hash {
+        let recomputed = chain_hash(&self.previous.hash, &e.hash_input());
+        if recomputed != *e.hash {
             return Err(format!(
                 "stored hash {} differs from the recomputed {}: a field or the payload of this \
                  event was altered",
@@ -118,10 +109,10 @@ impl ChainCheck {
             ));
         }
         self.stream_versions
-            .insert(e.stream.clone(), e.stream_version);
+            .insert(e.stream.to_owned(), e.stream_version);
         self.previous = Head {
             position: e.position,
-            hash: e.hash,
+            hash: *e.hash,
             recorded_at_micros,
         };
         Ok(())
@@ -155,8 +146,8 @@ pub(crate) async fn verify_log(
         if page.is_empty() {
             break;
         }
-        for e in &page {
-            if let Err(reason) = chain.check(e) {
+        for e in page.iter() {
+            if let Err(reason) = chain.check_ref(&e) {
                 let position = e.position.min(chain.previous.position + 1);
                 return Ok(report(&chain, Some(VerifyFailure { position, reason })));
             }

@@ -279,7 +279,7 @@ async fn log_and_ledgers(app: &TestApp) -> (Vec<ledger_store::RecordedEvent>, Ve
     let mut ledgers = vec![Ledger::default()];
     for stored in &log {
         let mut next = ledgers.last().unwrap().clone();
-        let decoded = ledger_api::view::decode(stored.clone()).expect("every logged event decodes");
+        let decoded = ledger_api::view::decode(&stored.into()).expect("every logged event decodes");
         next.apply(&decoded);
         ledgers.push(next);
     }

@@ -54,7 +54,7 @@ async fn halves_around_a_snapshot(store: &EventStore) -> (LiveView, u64) {
 /// Every event of the log as the domain sees it.
 async fn domain_events(store: &EventStore) -> Vec<ledger_domain::RecordedEvent> {
     let stored: Vec<_> = store.read_all(1).try_collect().await.unwrap();
-    stored.into_iter().filter_map(decode).collect()
+    stored.iter().filter_map(|e| decode(&e.into())).collect()
 }
 
 /// The reference: the whole log folded from position 1, no snapshot involved.

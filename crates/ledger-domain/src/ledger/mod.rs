@@ -38,7 +38,7 @@ pub use registry::Registry;
 pub(crate) use sponsorship::{schedule_in_force, split_by_segments};
 pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
 
-use crate::envelope::RecordedEvent;
+use crate::envelope::{Envelope, RecordedEvent};
 use crate::event::Event;
 
 /// A map for the ledger's indexes, which every event of a replay looks up or grows. foldhash
@@ -138,16 +138,22 @@ impl Ledger {
 
     /// Folds one recorded event into the state.
     pub fn apply(&mut self, recorded: &RecordedEvent) {
-        match self.streams.get_mut(recorded.stream.as_str()) {
-            Some(version) => *version = (*version).max(recorded.stream_version),
+        self.apply_in(&Envelope::from(recorded), &recorded.event);
+    }
+
+    /// Folds in `event` recorded under `envelope`: [`Ledger::apply`] without a
+    /// [`RecordedEvent`] to hold them together.
+    pub fn apply_in(&mut self, envelope: &Envelope<'_>, event: &Event) {
+        match self.streams.get_mut(envelope.stream) {
+            Some(version) => *version = (*version).max(envelope.stream_version),
             None => {
                 self.streams
-                    .insert(recorded.stream.clone(), recorded.stream_version);
+                    .insert(envelope.stream.to_owned(), envelope.stream_version);
             }
         }
-        self.last_position = self.last_position.max(recorded.position);
-        self.latest_occurred_on = self.latest_occurred_on.max(Some(recorded.occurred_on));
-        let applied = self.apply_event(&recorded.event, recorded.event_id);
+        self.last_position = self.last_position.max(envelope.position);
+        self.latest_occurred_on = self.latest_occurred_on.max(Some(envelope.occurred_on));
+        let applied = self.apply_event(event, envelope.event_id);
         if !applied {
             self.ignored_events += 1;
         }
