@@ -50,17 +50,25 @@ impl LiveView {
     /// The view of the whole log: the newest usable snapshot, caught up with what follows it.
     pub async fn start(store: &EventStore) -> Result<LiveView, StoreError> {
         let head = store.head().await?.position;
-        let view = match snapshot::load(store, head, None, None).await {
-            Some(folded) => {
-                tracing::info!(
-                    position = folded.position,
-                    head,
-                    "starting from a projection snapshot"
-                );
-                LiveView::from_folded(folded)
-            }
-            None => LiveView::default(),
-        };
+        let start = snapshot::load(store, head, None, None).await;
+        let snapshot_at = start.as_ref().map_or(0, |folded| folded.position);
+        if let Some(folded) = &start {
+            tracing::info!(
+                position = folded.position,
+                head,
+                "starting from a projection snapshot"
+            );
+        }
+        let Folded { ledger, position } = start.unwrap_or_default();
+        // Up to the head as it was, reading, decoding and folding side by side (a catch-up
+        // takes turns at them, page by page); then what was committed meanwhile.
+        let (ledger, _) =
+            fold_log(store, ledger, position + 1, head, None, None, |_, _| {}).await?;
+        let view = LiveView::from_folded(Folded {
+            ledger,
+            position: position.max(head),
+        });
+        view.snapshot_at.store(snapshot_at, Ordering::Relaxed);
         view.catch_up(store).await?;
         Ok(view)
     }
@@ -152,12 +160,30 @@ impl Folded {
         self.catch_up_with_progress(store, |_| {}).await
     }
 
-    /// [`Folded::catch_up`], calling `progress(position)` after each page.
+    /// [`Folded::catch_up`], calling `progress(position)` after each page (every 10,000
+    /// events while far behind).
     pub async fn catch_up_with_progress(
         &mut self,
         store: &EventStore,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, StoreError> {
+        let head = store.head().await?.position;
+        if head.saturating_sub(self.position) > u64::from(CATCH_UP_PAGE_ROWS) {
+            // Far behind (`welfare-ledger snapshot`, an import into a populated log): up to
+            // the head with reading, decoding and folding side by side, then page by page.
+            let from = self.position + 1;
+            let ledger = std::mem::take(&mut self.ledger);
+            // Should the fold fail, this copy starts over empty rather than claim a position
+            // its ledger no longer holds.
+            self.position = 0;
+            let (ledger, _) = fold_log(store, ledger, from, head, None, None, |position, _| {
+                progress(position)
+            })
+            .await?;
+            self.ledger = ledger;
+            self.position = head;
+            progress(head);
+        }
         loop {
             let page = store
                 .read_event_page(self.position, CATCH_UP_PAGE_ROWS)
@@ -243,7 +269,7 @@ pub async fn replay_at_with_progress(
     as_of: Option<NaiveDate>,
     known_at: Option<DateTime<Utc>>,
     at_position: Option<u64>,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<(Ledger, u64), StoreError> {
     let head = store.head().await?.position;
     let upto = at_position.map_or(head, |p| p.min(head));
@@ -253,11 +279,30 @@ pub async fn replay_at_with_progress(
     // with `as_of` a snapshot serves only if nothing in it occurred after that date: then the
     // valid-time filter would have kept all of it. Otherwise the replay starts from position 1.
     let start = snapshot::load(store, upto, known_at, as_of).await;
-    let (mut ledger, from) = match start {
+    let (ledger, from) = match start {
         Some(folded) => (folded.ledger, folded.position + 1),
         None => (Ledger::default(), 1),
     };
+    let (ledger, known_upto) =
+        fold_log(store, ledger, from, upto, as_of, known_at, progress).await?;
+    Ok((ledger, if known_at.is_some() { known_upto } else { upto }))
+}
+
+/// Folds the log from `from` through `upto` into `ledger`, with both time axes applied;
+/// returns it with the last position recorded by `known_at` (`from - 1` if none was).
+async fn fold_log(
+    store: &EventStore,
+    mut ledger: Ledger,
+    from: u64,
+    upto: u64,
+    as_of: Option<NaiveDate>,
+    known_at: Option<DateTime<Utc>>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<(Ledger, u64), StoreError> {
     let mut known_upto = from - 1;
+    if from > upto {
+        return Ok((ledger, known_upto));
+    }
     let mut pages = decoded_pages(store, from, upto);
     while let Some(page) = pages.recv().await {
         for (stored, event) in page.stored.iter().zip(&page.events) {
@@ -284,7 +329,7 @@ pub async fn replay_at_with_progress(
             return Err(error);
         }
     }
-    Ok((ledger, if known_at.is_some() { known_upto } else { upto }))
+    Ok((ledger, known_upto))
 }
 
 /// Pages a replay reads ahead of its fold: enough to keep the database, the decoding and the

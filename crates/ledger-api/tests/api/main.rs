@@ -68,6 +68,7 @@ on_both_backends!(
     inspection::finance_answers_known_at_a_past_time_equal_the_replay_of_the_log_then,
     linearizable::racing_writes_on_one_budget_and_one_sponsorship_are_linearizable,
     snapshots::startup_from_a_snapshot_equals_a_full_rebuild_after_more_events,
+    snapshots::copies_far_behind_and_near_the_head_catch_up_to_the_ledger_of_the_log,
     snapshots::a_snapshot_whose_event_hash_differs_is_ignored,
     snapshots::a_snapshot_of_another_format_is_ignored,
     snapshots::a_corrupt_snapshot_body_is_ignored,

@@ -57,11 +57,14 @@ async fn domain_events(store: &EventStore) -> Vec<ledger_domain::RecordedEvent> 
     stored.iter().filter_map(|e| decode(&e.into())).collect()
 }
 
-/// The reference: the whole log folded from position 1, no snapshot involved.
+/// The reference: the whole log folded from position 1 one event at a time, no snapshot and
+/// none of the replay's pipeline involved.
 async fn full_rebuild(store: &EventStore) -> Ledger {
-    let mut folded = Folded::default();
-    folded.catch_up(store).await.unwrap();
-    folded.ledger
+    let mut ledger = Ledger::default();
+    for stored in domain_events(store).await {
+        ledger.apply(&stored);
+    }
+    ledger
 }
 
 /// A ledger that differs from every real one: if a test's answer contains it, the snapshot
@@ -85,6 +88,43 @@ pub async fn startup_from_a_snapshot_equals_a_full_rebuild_after_more_events(app
     );
     assert!(view.read().await.ledger == reference);
     assert!(!reference.households().is_empty());
+}
+
+/// A copy more than a page behind folds up to the head with the replay's pipeline, one near
+/// it page by page: both must end where a fold of every event one at a time ends.
+pub async fn copies_far_behind_and_near_the_head_catch_up_to_the_ledger_of_the_log(app: TestApp) {
+    let view = LiveView::default();
+    import(&app.store, &view, &fixture()).await;
+    let mut near = Folded::default();
+    near.catch_up(&app.store).await.unwrap();
+    // More households, so that the log is longer than a catch-up page (2,000 events).
+    let more: Vec<String> = (0..600)
+        .map(|i| {
+            format!(
+                r#"{{"key":"more/{i}","command":{{"command":"RegisterHousehold","household_id":"hh-more-{i}","unit_code":"06679","members":3,"registered_on":"2023-01-05"}}}}"#
+            )
+        })
+        .collect();
+    import(&app.store, &view, &more.join("\n")).await;
+    let head = app.store.head().await.unwrap().position;
+    assert!(head > 2_000, "the log is {head} events long");
+
+    near.catch_up(&app.store).await.unwrap();
+    let mut far = Folded::default();
+    let mut reported = Vec::new();
+    let position = far
+        .catch_up_with_progress(&app.store, |p| reported.push(p))
+        .await
+        .unwrap();
+    let reference = full_rebuild(&app.store).await;
+    assert_eq!((position, far.position, near.position), (head, head, head));
+    assert!(
+        far.ledger == reference,
+        "far behind: pipelined fold == rebuild"
+    );
+    assert!(near.ledger == reference, "near the head: pages == rebuild");
+    assert_eq!(reported.last(), Some(&head), "progress reached the head");
+    assert!(reference.households().len() > 600);
 }
 
 pub async fn a_snapshot_whose_event_hash_differs_is_ignored(app: TestApp) {
