@@ -340,7 +340,7 @@ const PAGES_AHEAD: usize = 2;
 /// understands it (`events[i]` is `stored`'s i-th); then the error that ended the log's
 /// reading, if one did. The fold borrows the envelopes from the page itself: copied into a
 /// `RecordedEvent` each, their strings were allocated on the decoding thread and freed on the
-/// fold's, a tenth of the fold's time (BENCHMARKS.md, twelfth pass).
+/// fold's, 15 % of the fold thread's samples (BENCHMARKS.md, twelfth pass).
 struct DecodedPage {
     stored: EventPage,
     events: Vec<Option<Event>>,

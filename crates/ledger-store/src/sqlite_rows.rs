@@ -27,7 +27,7 @@ use crate::page::{EventPage, TEXT_PER_ROW};
 use crate::plan::Row;
 
 /// The events after `after_position` in log order, at most `limit`. Each text and blob is
-/// read where SQLite keeps it and copied once, into its event.
+/// read where SQLite keeps it and copied once, into the page.
 pub(crate) async fn read_rows(
     conn: &mut SqliteConnection,
     after_position: u64,
