@@ -167,23 +167,6 @@ impl Folded {
         store: &EventStore,
         mut progress: impl FnMut(u64),
     ) -> Result<u64, StoreError> {
-        let head = store.head().await?.position;
-        if head.saturating_sub(self.position) > u64::from(CATCH_UP_PAGE_ROWS) {
-            // Far behind (`welfare-ledger snapshot`, an import into a populated log): up to
-            // the head with reading, decoding and folding side by side, then page by page.
-            let from = self.position + 1;
-            let ledger = std::mem::take(&mut self.ledger);
-            // Should the fold fail, this copy starts over empty rather than claim a position
-            // its ledger no longer holds.
-            self.position = 0;
-            let (ledger, _) = fold_log(store, ledger, from, head, None, None, |position, _| {
-                progress(position)
-            })
-            .await?;
-            self.ledger = ledger;
-            self.position = head;
-            progress(head);
-        }
         loop {
             let page = store
                 .read_event_page(self.position, CATCH_UP_PAGE_ROWS)
@@ -191,10 +174,41 @@ impl Folded {
             if page.is_empty() {
                 return Ok(self.position);
             }
+            let full = page.len() >= CATCH_UP_PAGE_ROWS as usize;
             let (decoded, last) = decode_page(page);
             self.fold(&decoded, last);
             progress(self.position);
+            if full {
+                self.fold_far_behind(store, &mut progress).await?;
+            }
         }
+    }
+
+    /// Far behind (`welfare-ledger snapshot`, an import into a populated log): up to the head
+    /// with reading, decoding and folding side by side, where a catch-up takes turns at them.
+    /// Asked only after a full page, so that catching up a short tail costs no extra query.
+    async fn fold_far_behind(
+        &mut self,
+        store: &EventStore,
+        progress: &mut impl FnMut(u64),
+    ) -> Result<(), StoreError> {
+        let head = store.head().await?.position;
+        if head.saturating_sub(self.position) <= u64::from(CATCH_UP_PAGE_ROWS) {
+            return Ok(());
+        }
+        let from = self.position + 1;
+        let ledger = std::mem::take(&mut self.ledger);
+        // Should the fold fail, this copy starts over empty rather than claim a position its
+        // ledger no longer holds.
+        self.position = 0;
+        let (ledger, _) = fold_log(store, ledger, from, head, None, None, |position, _| {
+            progress(position)
+        })
+        .await?;
+        self.ledger = ledger;
+        self.position = head;
+        progress(head);
+        Ok(())
     }
 
     /// Applies `decoded`, the events the domain understood of a page whose last position is

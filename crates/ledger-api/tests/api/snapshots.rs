@@ -97,8 +97,9 @@ pub async fn copies_far_behind_and_near_the_head_catch_up_to_the_ledger_of_the_l
     import(&app.store, &view, &fixture()).await;
     let mut near = Folded::default();
     near.catch_up(&app.store).await.unwrap();
-    // More households, so that the log is longer than a catch-up page (2,000 events).
-    let more: Vec<String> = (0..600)
+    // More households, so that the log is over two catch-up pages (2,000 events each) long:
+    // a copy from scratch reads one page, then finds itself more than a page behind.
+    let more: Vec<String> = (0..2_200)
         .map(|i| {
             format!(
                 r#"{{"key":"more/{i}","command":{{"command":"RegisterHousehold","household_id":"hh-more-{i}","unit_code":"06679","members":3,"registered_on":"2023-01-05"}}}}"#
@@ -107,7 +108,7 @@ pub async fn copies_far_behind_and_near_the_head_catch_up_to_the_ledger_of_the_l
         .collect();
     import(&app.store, &view, &more.join("\n")).await;
     let head = app.store.head().await.unwrap().position;
-    assert!(head > 2_000, "the log is {head} events long");
+    assert!(head > 4_000, "the log is {head} events long");
 
     near.catch_up(&app.store).await.unwrap();
     let mut far = Folded::default();
@@ -124,7 +125,7 @@ pub async fn copies_far_behind_and_near_the_head_catch_up_to_the_ledger_of_the_l
     );
     assert!(near.ledger == reference, "near the head: pages == rebuild");
     assert_eq!(reported.last(), Some(&head), "progress reached the head");
-    assert!(reference.households().len() > 600);
+    assert!(reference.households().len() > 2_200);
 }
 
 pub async fn a_snapshot_whose_event_hash_differs_is_ignored(app: TestApp) {
