@@ -267,6 +267,8 @@ pub(crate) enum DateColumn<'a> {
     Text(&'a [u8]),
     /// Days since 2000-01-01 (PostgreSQL's binary form).
     DaysSince2000(i32),
+    /// Already a date (a driver decoded it).
+    Date(NaiveDate),
 }
 
 /// One stored event's columns as a backend hands them over without a driver's row decoding
@@ -318,6 +320,7 @@ pub(crate) fn checked_event<'a>(c: &EventColumns<'a>) -> Result<EventRef<'a>, St
         DateColumn::DaysSince2000(days) => NaiveDate::from_ymd_opt(2000, 1, 1)
             .and_then(|epoch| epoch.checked_add_signed(chrono::TimeDelta::days(days.into())))
             .ok_or_else(|| corrupt("occurred_on out of range".to_owned()))?,
+        DateColumn::Date(date) => date,
     };
     Ok(EventRef {
         position,
