@@ -78,6 +78,29 @@ pub fn encode(ledger: &Ledger) -> Result<Vec<u8>, postcard::Error> {
     postcard::to_stdvec(ledger)
 }
 
+/// SHA-256 of the ledger's snapshot form with its maps in key order
+/// ([`ledger_domain::ledger::with_sorted_maps`]): equal for equal ledgers, whatever order their
+/// maps iterate in, and computed as the bytes are made, without holding them. `verify`
+/// compares two folds of the log this way, holding one ledger at a time: comparing the
+/// ledgers themselves held both, 394–400 MiB at 1M events (BENCHMARKS.md, twelfth pass).
+pub fn digest(ledger: &Ledger) -> Result<[u8; 32], postcard::Error> {
+    use sha2::{Digest, Sha256};
+    struct Hashing(Sha256);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.update(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let Hashing(hasher) = ledger_domain::ledger::with_sorted_maps(|| {
+        postcard::to_io(ledger, Hashing(Sha256::new()))
+    })?;
+    Ok(hasher.finalize().into())
+}
+
 /// A snapshot body back into a ledger.
 pub fn decode(body: &[u8]) -> Result<Ledger, postcard::Error> {
     postcard::from_bytes(body)

@@ -101,6 +101,7 @@ impl Unit {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Units {
     list: Vec<Unit>,
+    #[serde(serialize_with = "super::sorted::serialize")]
     by_code: HashMap<Id, Vec<UnitId>>,
 }
 

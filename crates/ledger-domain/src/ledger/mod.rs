@@ -17,6 +17,7 @@ mod pledges;
 mod poverty_counts;
 mod programmes;
 mod registry;
+mod sorted;
 mod sponsorship;
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +36,7 @@ pub use pledges::{Pledge, PledgeSponsors, PledgeSums, SharedSegments};
 pub use poverty_counts::PovertyCounts;
 pub use programmes::{AllocationRecord, BookCell, BookKey, Programme, SourceBudget, Standard};
 pub use registry::Registry;
+pub use sorted::with_sorted_maps;
 pub(crate) use sponsorship::{schedule_in_force, split_by_segments};
 pub use sponsorship::{Child, PaymentRecord, Segment, Sponsor, Sponsorship};
 
@@ -85,6 +87,7 @@ pub struct Ledger {
     /// tell from a body's first bytes whether the snapshot holds anything that occurred after
     /// its date ([`Ledger::latest_occurred_on`]).
     pub(crate) latest_occurred_on: Option<NaiveDate>,
+    #[serde(serialize_with = "sorted::serialize")]
     pub(crate) streams: FastHashMap<String, u64>,
     pub(crate) last_position: u64,
     pub(crate) ignored_events: u64,
@@ -104,6 +107,7 @@ pub struct Ledger {
     pub(crate) pledge_sums: PledgeSums,
     pub(crate) pledge_sums_by_programme: Vec<PledgeSums>,
     pub(crate) jobs: BTreeMap<i32, JobsYear>,
+    #[serde(serialize_with = "sorted::serialize")]
     pub(crate) reversible: FastHashMap<Uuid, Reversible>,
 }
 

@@ -9,6 +9,7 @@ use crate::id::Id;
 /// Entities of one type, by id and by index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Registry<T> {
+    #[serde(serialize_with = "super::sorted::serialize")]
     index: FastHashMap<Id, u32>,
     items: Vec<T>,
 }
