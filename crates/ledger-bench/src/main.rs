@@ -369,46 +369,14 @@ async fn replay(database_url: &str, runs: usize, stages: bool) -> anyhow::Result
     let store = EventStore::open(database_url).await?;
     for run in 1..=runs {
         if stages {
-            for decoded in [false, true] {
-                let (cpu_before, started) = (cpu_seconds(), Instant::now());
-                let (mut events, mut understood) = (0u64, 0u64);
-                let mut pages = std::pin::pin!(store.read_all_pages(1));
-                while let Some(page) = futures::TryStreamExt::try_next(&mut pages).await? {
-                    events += page.len() as u64;
-                    if decoded {
-                        understood += page
-                            .iter()
-                            .filter(|e| {
-                                ledger_domain::Event::from_payload_text(
-                                    e.kind,
-                                    e.schema_version,
-                                    e.payload,
-                                )
-                                .is_ok()
-                            })
-                            .count() as u64;
-                    }
-                }
-                let seconds = started.elapsed().as_secs_f64();
-                let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| {
-                    ((after.0 + after.1 - before.0 - before.1) * 100.0).round() / 100.0
-                });
-                println!(
-                    "{}",
-                    json!({"bench": if decoded { "replay_stage_read_decode" } else { "replay_stage_read" },
-                        "backend": store.backend_kind(), "run": run, "events": events,
-                        "understood": understood, "seconds": (seconds * 1000.0).round() / 1000.0,
-                        "events_per_s": (events as f64 / seconds).round(), "cpu_seconds": cpu})
-                );
-            }
+            replay_stage(&store, run, false).await?;
+            replay_stage(&store, run, true).await?;
         }
         let (cpu_before, started) = (cpu_seconds(), Instant::now());
         let (ledger, position) = ledger_api::view::replay_at(&store, None, None, None).await?;
         let seconds = started.elapsed().as_secs_f64();
-        let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| {
-            json!({"user": ((after.0 - before.0) * 100.0).round() / 100.0,
-                "system": ((after.1 - before.1) * 100.0).round() / 100.0})
-        });
+        let cpu =
+            cpu_since(cpu_before).map(|(user, system)| json!({"user": user, "system": system}));
         println!(
             "{}",
             json!({"bench": "replay_all_projections", "backend": store.backend_kind(),
@@ -420,6 +388,41 @@ async fn replay(database_url: &str, runs: usize, stages: bool) -> anyhow::Result
     }
     store.close().await;
     Ok(())
+}
+
+/// One stage of a replay alone: reading the log's pages, and with `decoded` every payload
+/// decoded too (no fold).
+async fn replay_stage(store: &EventStore, run: usize, decoded: bool) -> anyhow::Result<()> {
+    let (cpu_before, started) = (cpu_seconds(), Instant::now());
+    let (mut events, mut understood) = (0u64, 0u64);
+    let mut pages = std::pin::pin!(store.read_all_pages(1));
+    while let Some(page) = futures::TryStreamExt::try_next(&mut pages).await? {
+        events += page.len() as u64;
+        if decoded {
+            let decodes = |e: &ledger_store::EventRef<'_>| {
+                ledger_domain::Event::from_payload_text(e.kind, e.schema_version, e.payload).is_ok()
+            };
+            understood += page.iter().filter(decodes).count() as u64;
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_since(cpu_before).map(|(user, system)| ((user + system) * 100.0).round() / 100.0);
+    println!(
+        "{}",
+        json!({"bench": if decoded { "replay_stage_read_decode" } else { "replay_stage_read" },
+            "backend": store.backend_kind(), "run": run, "events": events,
+            "understood": understood, "seconds": (seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (events as f64 / seconds).round(), "cpu_seconds": cpu})
+    );
+    Ok(())
+}
+
+/// CPU seconds (user, system) since `before`, to the hundredth.
+fn cpu_since(before: Option<(f64, f64)>) -> Option<(f64, f64)> {
+    let round = |seconds: f64| (seconds * 100.0).round() / 100.0;
+    cpu_seconds()
+        .zip(before)
+        .map(|(after, before)| (round(after.0 - before.0), round(after.1 - before.1)))
 }
 
 async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> {

@@ -298,19 +298,12 @@ pub(crate) fn event_from_columns(c: &EventColumns<'_>) -> Result<RecordedEvent, 
 
 /// [`event_from_columns`] without the copies: the event borrows the columns' texts.
 pub(crate) fn checked_event<'a>(c: &EventColumns<'a>) -> Result<EventRef<'a>, StoreError> {
-    let position = u64::try_from(c.position).unwrap_or(0);
+    let (position, stream_version, schema_version, hash) =
+        checked_parts(c.position, c.stream_version, c.schema_version, c.hash)?;
     let corrupt = |reason: String| StoreError::Corrupt { position, reason };
     let text = |bytes: &'a [u8], what: &str| -> Result<&'a str, StoreError> {
         std::str::from_utf8(bytes).map_err(|_| corrupt(format!("{what} is not UTF-8")))
     };
-    let hash: &'a [u8; 32] = c
-        .hash
-        .try_into()
-        .map_err(|_| corrupt("hash is not 32 bytes".to_owned()))?;
-    let stream_version = u64::try_from(c.stream_version)
-        .map_err(|_| corrupt("negative stream version".to_owned()))?;
-    let schema_version = u32::try_from(c.schema_version)
-        .map_err(|_| corrupt("schema version out of range".to_owned()))?;
     let event_id =
         Uuid::from_slice(c.event_id).map_err(|_| corrupt("event id is not a UUID".to_owned()))?;
     let occurred_on = match c.occurred_on {
@@ -345,13 +338,13 @@ fn checked_parts(
     stream_version: i64,
     schema_version: i64,
     hash: &[u8],
-) -> Result<(u64, u64, u32, [u8; 32]), StoreError> {
+) -> Result<(u64, u64, u32, &[u8; 32]), StoreError> {
     let position = u64::try_from(position).unwrap_or(0);
     let corrupt = |reason: &str| StoreError::Corrupt {
         position,
         reason: reason.to_owned(),
     };
-    let hash: [u8; 32] = hash
+    let hash: &[u8; 32] = hash
         .try_into()
         .map_err(|_| corrupt("hash is not 32 bytes"))?;
     let stream_version =
@@ -389,7 +382,7 @@ impl RawEvent {
             recorded_by: Cow::Owned(self.recorded_by),
             source_ref: self.source_ref.map(Cow::Owned),
             payload: Cow::Owned(self.payload),
-            hash,
+            hash: *hash,
         })
     }
 
