@@ -6,9 +6,8 @@
 use std::collections::HashSet;
 use std::io::BufRead;
 
-use chrono::Utc;
 use ledger_domain::import_line::{line_event_id, ImportLine as Line};
-use ledger_domain::{decide_dated, RecordedEvent};
+use ledger_domain::{decide_dated, Envelope};
 use ledger_store::{AppendError, AppendRequest, Appended, EventStore, StoreError};
 use uuid::Uuid;
 
@@ -512,29 +511,28 @@ fn plan_batch(
             decide_dated(scratch, &parsed.line.command).map_err(|e| line_error(e.to_string()))?;
         let part = to_request(
             scratch,
-            dated.clone(),
+            &dated,
             |i| line_event_id(&parsed.line.key, i),
             recorded_by,
             parsed.line.source_ref.as_deref(),
         )
         .map_err(|e: WriteError| line_error(e.to_string()))?;
         // Entries keep the decision's event order, so the nth event of the entries is the
-        // nth dated event.
+        // nth dated event. The copy folds each borrowed where it lies: building a
+        // `RecordedEvent` cloned the event and three strings per event.
         let mut decided = dated.iter().map(|(_, event)| event);
         for entry in &part.streams {
+            let stream = entry.stream.as_str();
             for (new_event, event) in entry.events.iter().zip(decided.by_ref()) {
                 position += 1;
-                scratch.apply(&RecordedEvent {
+                let envelope = Envelope {
                     position,
-                    stream: entry.stream.to_string(),
-                    stream_version: scratch.stream_version(entry.stream.as_str()) + 1,
+                    stream,
+                    stream_version: scratch.stream_version(stream) + 1,
                     event_id: new_event.event_id,
                     occurred_on: new_event.occurred_on,
-                    recorded_at: Utc::now(),
-                    recorded_by: recorded_by.to_owned(),
-                    source_ref: new_event.source_ref.clone(),
-                    event: event.clone(),
-                });
+                };
+                scratch.apply_in(&envelope, event);
             }
         }
         request.streams.extend(part.streams);

@@ -93,7 +93,7 @@ pub fn build_request(ledger: &Ledger, s: &Submission) -> Result<AppendRequest, W
     let dated = decide_dated(ledger, &s.command)?;
     to_request(
         ledger,
-        dated,
+        &dated,
         |_| uuid::Uuid::new_v4(),
         &s.recorded_by,
         s.source_ref.as_deref(),
@@ -104,13 +104,13 @@ pub fn build_request(ledger: &Ledger, s: &Submission) -> Result<AppendRequest, W
 /// `ledger`, naming each event with `event_id(index)`.
 pub fn to_request(
     ledger: &Ledger,
-    dated: Vec<(NaiveDate, Event)>,
+    dated: &[(NaiveDate, Event)],
     mut event_id: impl FnMut(usize) -> uuid::Uuid,
     recorded_by: &str,
     source_ref: Option<&str>,
 ) -> Result<AppendRequest, WriteError> {
     let mut streams: Vec<StreamAppend> = Vec::new();
-    for (index, (occurred_on, event)) in dated.into_iter().enumerate() {
+    for (index, &(occurred_on, ref event)) in dated.iter().enumerate() {
         let name = event.stream();
         let new_event = NewEvent {
             event_id: event_id(index),
