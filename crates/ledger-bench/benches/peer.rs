@@ -327,7 +327,8 @@ async fn ours(a: &Args, dir: &std::path::Path) -> (f64, f64) {
                         )
                     };
                     let event = NewEvent {
-                        event_id: uuid::Uuid::new_v4(),
+                        // Time-ordered, as the ledger's own write path chooses them.
+                        event_id: uuid::Uuid::now_v7(),
                         kind: kind.to_owned(),
                         schema_version: 1,
                         occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 1, 1)

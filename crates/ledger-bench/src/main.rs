@@ -175,7 +175,8 @@ impl Scratch {
 
 fn event(i: usize) -> NewEvent {
     NewEvent {
-        event_id: uuid::Uuid::new_v4(),
+        // As the ledger's own write path chooses them (`ledger_api::write`): time-ordered.
+        event_id: uuid::Uuid::now_v7(),
         kind: "PaymentReceived".to_owned(),
         schema_version: 1,
         occurred_on: chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap_or_default(),

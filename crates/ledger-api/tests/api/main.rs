@@ -48,6 +48,7 @@ on_both_backends!(
     cases::errors_are_problem_documents_with_security_headers_and_no_cors,
     cases::a_token_over_its_rate_limit_gets_429_with_retry_after_and_others_do_not,
     writes::recorded_facts_show_in_the_answers_and_a_broken_rule_is_422,
+    writes::ids_the_ledger_chooses_are_time_ordered_in_the_order_recorded,
     writes::an_idempotent_retry_returns_the_original_response_and_appends_nothing,
     writes::concurrent_approvals_against_one_budget_let_exactly_the_affordable_ones_pass,
     writes::malformed_bodies_are_400_with_the_field_and_change_nothing,

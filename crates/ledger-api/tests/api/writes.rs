@@ -100,6 +100,29 @@ pub async fn recorded_facts_show_in_the_answers_and_a_broken_rule_is_422(app: Te
     );
 }
 
+/// Ids the ledger chooses are UUID v7, time first: decided one after another, they sort in the
+/// order recorded, so each lands at the end of the log's unique index, where random ids each
+/// dirtied a page of their own in every commit.
+pub async fn ids_the_ledger_chooses_are_time_ordered_in_the_order_recorded(app: TestApp) {
+    use futures::TryStreamExt;
+    housing_setup(&app, "100000000", 3).await;
+    let events: Vec<ledger_store::RecordedEvent> =
+        app.store.read_all(1).try_collect().await.unwrap();
+    assert!(events.len() >= 6, "{} events", events.len());
+    for event in &events {
+        assert_eq!(event.event_id.get_version_num(), 7, "{}", event.event_id);
+    }
+    for pair in events.windows(2) {
+        assert!(
+            pair[0].event_id < pair[1].event_id,
+            "position {} has id {}, after {}",
+            pair[1].position,
+            pair[1].event_id,
+            pair[0].event_id
+        );
+    }
+}
+
 pub async fn an_idempotent_retry_returns_the_original_response_and_appends_nothing(app: TestApp) {
     housing_setup(&app, "100000000", 0).await;
     let household = json!({"household_id": "hh-9", "unit_code": "06703", "members": 3,
