@@ -9,6 +9,7 @@
 //! cargo run --release -p ledger-bench -- replay --database-url sqlite:///tmp/province.db
 //! ```
 
+mod floor;
 mod serving;
 
 use std::sync::Arc;
@@ -46,7 +47,9 @@ enum Bench {
         events: usize,
     },
     /// Import an NDJSON file (e.g. from `welfare-ledger generate`) into a fresh ledger, then
-    /// replay every projection from the log; events/s for both and peak memory.
+    /// replay every projection from the log; events/s for both and peak memory. Then the
+    /// floor: the same rows copied by plain sqlx, one row per statement in one transaction,
+    /// and the import's ratio to it.
     Import {
         #[arg(long, value_enum, default_value_t = Backend::Sqlite)]
         backend: Backend,
@@ -432,12 +435,12 @@ async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> 
     let input = std::io::BufReader::new(std::fs::File::open(file)?);
     let started = Instant::now();
     let report = ledger_api::import::import_alone(&store, input, "bench", |_, _| {}).await?;
-    let seconds = started.elapsed().as_secs_f64();
+    let import_seconds = started.elapsed().as_secs_f64();
     println!(
         "{}",
         json!({"bench": "import", "backend": backend.name(), "lines": report.lines,
-            "events": report.events, "seconds": (seconds * 1000.0).round() / 1000.0,
-            "events_per_s": (report.events as f64 / seconds).round(),
+            "events": report.events, "seconds": (import_seconds * 1000.0).round() / 1000.0,
+            "events_per_s": (report.events as f64 / import_seconds).round(),
             "peak_rss_mib": peak_rss_mib()})
     );
     let started = Instant::now();
@@ -450,6 +453,21 @@ async fn import(backend: Backend, file: &std::path::Path) -> anyhow::Result<()> 
             "events_per_s": (position as f64 / seconds).round(),
             "ignored_events": ledger.ignored_events(),
             "peak_rss_mib": peak_rss_mib()})
+    );
+    let (copied, floor) = floor::import_floor(&store, backend).await?;
+    let floor_per_s = copied as f64 / floor.as_secs_f64();
+    let ours_per_s = report.events as f64 / import_seconds;
+    println!(
+        "{}",
+        json!({"bench": "import_floor", "backend": backend.name(),
+            "contender": "floor:sqlx-one-row-per-statement-one-tx", "events": copied,
+            "seconds": (floor.as_secs_f64() * 1000.0).round() / 1000.0,
+            "events_per_s": floor_per_s.round()})
+    );
+    println!(
+        "{}",
+        json!({"bench": "import_ratio", "backend": backend.name(),
+            "import_ours_over_floor": ((ours_per_s / floor_per_s) * 100.0).round() / 100.0})
     );
     store.close().await;
     scratch.drop_database().await
